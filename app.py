@@ -1,0 +1,3 @@
+from klantwijs import create_app
+
+app = create_app()

@@ -1,0 +1,72 @@
+"""Klantwijs: a Dutch e-learning course on handling difficult customers."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from . import config as settings
+from .content import load_course
+from .extensions import csrf, db, limiter, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: settings, extensions, content, blueprints and CLI commands."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    overrides = {**settings.from_environment(), **(config or {})}
+    app.config.from_mapping(settings.DEFAULTS)
+    app.config.from_mapping(overrides)
+    _require_secret_key(app)
+    app.config.setdefault(
+        "SQLALCHEMY_DATABASE_URI",
+        settings.sqlalchemy_url(
+            app.config.get("DATABASE_URL")
+            or f"sqlite:///{Path(app.instance_path) / 'klantwijs.db'}"
+        ),
+    )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.instance_path).mkdir(exist_ok=True)
+    if "SESSION_COOKIE_SECURE" not in overrides:
+        app.config["SESSION_COOKIE_SECURE"] = not (app.debug or app.testing)
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+
+    # Invalid content stops the app here, with every problem listed.
+    app.extensions["course"] = load_course(app.config["LESSONS_DIR"], app.config["QUIZ_DIR"])
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from . import auth, cli, errors, learn, security
+
+    security.init_app(app)
+    errors.init_app(app)
+    auth.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(learn.bp)
+    cli.init_app(app)
+    app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
+    return app
+
+
+def _require_secret_key(app: Flask) -> None:
+    """Use SECRET_KEY from the environment or instance/secret_key; refuse to run without."""
+    if app.config.get("SECRET_KEY"):
+        return
+    key_file = Path(app.instance_path) / "secret_key"
+    if key_file.is_file():
+        app.config["SECRET_KEY"] = key_file.read_text().strip()
+    elif app.debug or app.testing:
+        app.config["SECRET_KEY"] = "dev-only-not-secret"
+    else:
+        raise RuntimeError(
+            "SECRET_KEY is not set. Set the SECRET_KEY environment variable "
+            "(or run `make run`, which creates instance/secret_key)."
+        )

@@ -1,0 +1,176 @@
+"""Blueprint: Account aanmaken, Inloggen, Uitloggen, wachtwoord wijzigen."""
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+
+from .accounts import EmailTaken, create_user, end_sessions, find_user_by_email, set_password
+from .extensions import db, limiter, login_manager
+from .forms import ChangePasswordForm, LoginForm, RegisterForm
+from .models import User
+from .passwords import verify_password
+
+bp = Blueprint("auth", __name__)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Log in om verder te gaan."
+    login_manager.login_message_category = "info"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """Sessions name 'id.version'; a bumped version or a deactivated account ends them."""
+    try:
+        uid, version = (int(part) for part in user_id.split("."))
+    except ValueError:
+        return None
+    user = db.session.get(User, uid)
+    if user is None or not user.active or user.session_version != version:
+        return None
+    return user
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site: no scheme, no host, no '//' or backslash tricks."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _start_session(user: User) -> None:
+    """A fresh session at login: nothing from before survives (no session fixation)."""
+    session.clear()
+    login_user(user)
+
+
+def _login_account_key() -> str:
+    return "login:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _failed(response) -> bool:
+    return response.status_code != 302
+
+
+def _registration_refusal(email: str) -> str | None:
+    if not current_app.config["REGISTRATION_OPEN"]:
+        return "Zelf een account aanmaken is uitgeschakeld. Vraag HR om een uitnodiging."
+    domains = current_app.config["ALLOWED_EMAIL_DOMAINS"]
+    if domains and email.rsplit("@", 1)[-1].lower() not in domains:
+        listed = ", ".join("@" + d for d in domains)
+        return f"Met dit e-mailadres kun je geen account aanmaken. Gebruik een adres op {listed}."
+    return None
+
+
+@bp.route("/account-aanmaken", methods=["GET", "POST"])
+@limiter.limit("30 per hour", methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("learn.home"))
+    form = RegisterForm()
+    closed = not current_app.config["REGISTRATION_OPEN"]
+    if closed and request.method == "POST":
+        abort(403)
+    status = 200
+    if form.validate_on_submit():
+        refusal = _registration_refusal(form.email.data)
+        if refusal:
+            form.email.errors.append(refusal)
+            status = 422
+        else:
+            try:
+                user = create_user(form.email.data, form.name.data, form.password.data)
+            except EmailTaken:
+                form.email.errors.append(
+                    "Er is al een account met dit e-mailadres. Log in of vraag HR om hulp."
+                )
+                status = 422
+            else:
+                _start_session(user)
+                flash(f"Welkom bij Klantwijs, {user.name}!", "success")
+                return redirect(url_for("learn.home"))
+    elif form.errors:
+        status = 422
+    return render_template("auth/register.html", form=form, closed=closed), status
+
+
+@bp.route("/inloggen", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=_login_account_key,
+    methods=["POST"],
+    deduct_when=_failed,
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("learn.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        user = find_user_by_email(form.email.data)
+        if user is None or not verify_password(user.password_hash, form.password.data):
+            form.password.errors.append("Het e-mailadres of het wachtwoord klopt niet.")
+            status = 401
+        elif not user.active:
+            form.email.errors.append(
+                "Dit account is gedeactiveerd. Neem contact op met HR als dat niet klopt."
+            )
+            status = 403
+        else:
+            _start_session(user)
+            return redirect(safe_next(request.args.get("next")) or url_for("learn.home"))
+    elif form.errors:
+        status = 422
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/uitloggen")
+def logout():
+    """End this and every other session of the user (a copied cookie stops working too)."""
+    if current_user.is_authenticated:
+        end_sessions(current_user)
+    logout_user()
+    session.clear()
+    flash("Je bent uitgelogd.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/wachtwoord-wijzigen", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per 10 minutes", methods=["POST"], deduct_when=_failed)
+def change_password():
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.current_password.data):
+            form.current_password.errors.append("Je huidige wachtwoord klopt niet.")
+            status = 401
+        else:
+            user = current_user._get_current_object()
+            set_password(user, form.password.data)
+            _start_session(user)
+            flash("Je wachtwoord is gewijzigd. Andere apparaten zijn uitgelogd.", "success")
+            return redirect(url_for("learn.home"))
+    elif form.errors:
+        status = 422
+    return render_template("auth/change_password.html", form=form), status

@@ -1,0 +1,68 @@
+"""Configuration: defaults, overridden by the environment, overridden by create_app(config)."""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS = {
+    "LESSONS_DIR": str(ROOT / "lessons"),
+    "QUIZ_DIR": str(ROOT / "quiz"),
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": False,
+    "REGISTRATION_OPEN": True,
+    "ALLOWED_EMAIL_DOMAINS": [],
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "WTF_CSRF_TIME_LIMIT": None,
+    "LOGIN_LIMIT_PER_ADDRESS": "20 per 10 minutes",
+    "LOGIN_LIMIT_PER_ACCOUNT": "5 per 10 minutes",
+    "MAIL_SERVER": "",
+    "MAIL_PORT": 25,
+    "MAIL_USERNAME": "",
+    "MAIL_PASSWORD": "",
+    "MAIL_USE_TLS": False,
+    "MAIL_FROM": "klantwijs@localhost",
+    "REMINDER_DAYS": 3,
+    "BASE_URL": "",
+}
+
+# Environment variables read by the factory, and how each is parsed.
+_ENV = {
+    "SECRET_KEY": str,
+    "DATABASE_URL": str,
+    "LESSONS_DIR": str,
+    "QUIZ_DIR": str,
+    "RATELIMIT_STORAGE_URI": str,
+    "REGISTRATION_OPEN": lambda v: v.strip().lower() not in {"0", "false", "no", "nee", ""},
+    "ALLOWED_EMAIL_DOMAINS": lambda v: [
+        d.strip().lower().lstrip("@") for d in v.split(",") if d.strip()
+    ],
+    "MAIL_SERVER": str,
+    "MAIL_PORT": int,
+    "MAIL_USERNAME": str,
+    "MAIL_PASSWORD": str,
+    "MAIL_USE_TLS": lambda v: v.strip().lower() in {"1", "true", "yes"},
+    "MAIL_FROM": str,
+    "REMINDER_DAYS": int,
+    "BASE_URL": str,
+    "SESSION_COOKIE_SECURE": lambda v: v.strip().lower() not in {"0", "false", "no", ""},
+}
+
+
+def from_environment(environ=os.environ) -> dict:
+    """Return the settings present in the environment, parsed."""
+    return {name: parse(environ[name]) for name, parse in _ENV.items() if name in environ}
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Accept the short postgres:// forms that hosting providers hand out."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

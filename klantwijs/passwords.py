@@ -1,0 +1,43 @@
+"""Password rules (NIST 800-63B style): long enough, not common, no composition rules."""
+
+import gzip
+from functools import cache
+from importlib import resources
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+MIN_LENGTH = 12
+MAX_LENGTH = 256
+# Hash checked when no account matches, so a wrong e-mail costs as much time as a wrong password.
+_DUMMY_HASH = generate_password_hash("klantwijs-dummy-password")
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    data = resources.files("klantwijs") / "data"
+    words = gzip.decompress((data / "common-passwords.txt.gz").read_bytes()).decode().split()
+    words += (data / "common-passwords-nl.txt").read_text(encoding="utf-8").split()
+    return frozenset(w.strip().lower() for w in words)
+
+
+def password_problem(password: str) -> str | None:
+    """Return a Dutch message when the password is not acceptable, else None."""
+    if len(password) < MIN_LENGTH:
+        return f"Kies een wachtwoord van minstens {MIN_LENGTH} tekens."
+    if len(password) > MAX_LENGTH:
+        return f"Kies een wachtwoord van hooguit {MAX_LENGTH} tekens."
+    if password.lower() in common_passwords():
+        return "Dit wachtwoord wordt veel gebruikt en is makkelijk te raden. Kies een ander."
+    return None
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)  # scrypt, werkzeug's default
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Compare in constant time; an account without a password never matches."""
+    if not password_hash:
+        check_password_hash(_DUMMY_HASH, password)
+        return False
+    return check_password_hash(password_hash, password)
