@@ -57,7 +57,9 @@ _ENV = {
 
 def from_environment(environ=os.environ) -> dict:
     """Return the settings present in the environment, parsed."""
-    return {name: parse(environ[name]) for name, parse in _ENV.items() if name in environ}
+    return {
+        name: parse(environ[name]) for name, parse in _ENV.items() if environ.get(name, "").strip()
+    }
 
 
 def sqlalchemy_url(url: str) -> str:
