@@ -1,0 +1,365 @@
+"""Shared machinery for the trust suite (tests/test_trust_*.py).
+
+- a *world*: real rows (learner, other learner, hr, admin, team, attempts, invitation) that
+  URL parameters are built from, so every route is called with ids that exist;
+- the *access matrix*: every endpoint × method → the status each role gets;
+- small tools: row counts per table, logged-in clients, CSRF-token scraping, header checks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+
+from klantwijs.extensions import db
+from klantwijs.models import Attempt, Invitation, Membership, Team, User, utcnow
+from klantwijs.passwords import hash_password
+from tests.conftest import PASSWORD, empty_tables
+
+ROLES = ("anonymous", "learner", "other", "hr", "admin")
+STATE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+# One scrypt hash for every test account: creating a world costs milliseconds, not seconds.
+_PASSWORD_HASH: str | None = None
+
+
+def password_hash() -> str:
+    global _PASSWORD_HASH
+    if _PASSWORD_HASH is None:
+        _PASSWORD_HASH = hash_password(PASSWORD)
+    return _PASSWORD_HASH
+
+
+# --- Expected outcomes ------------------------------------------------------------------------
+
+LOGIN = "login"  # 302 to /inloggen (anonymous on a page that needs an account)
+
+
+@dataclass(frozen=True)
+class Row:
+    """What each role gets from one endpoint and method.
+
+    Values are a status code, a tuple of acceptable codes, or LOGIN. ``params`` maps a URL
+    parameter to the world key that fills it (default: the parameter's own name).
+    ``data`` is the form sent with a state-changing method. ``get_writes`` names tables a
+    GET may legitimately write to (e.g. recording that a lesson was read).
+    """
+
+    anonymous: Any
+    learner: Any
+    other: Any
+    hr: Any
+    admin: Any
+    params: dict[str, str] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    get_writes: frozenset[str] = frozenset()
+    xfail: str | None = None
+
+    def expected(self, role: str):
+        return getattr(self, role)
+
+
+def same(status, **kw) -> Row:
+    """Every logged-in role gets the same; anonymous is sent to Inloggen."""
+    return Row(LOGIN, status, status, status, status, **kw)
+
+
+def staff(status, **kw) -> Row:
+    """Beheer: anonymous to Inloggen, learners 403, hr and admin ``status``."""
+    return Row(LOGIN, 403, 403, status, status, **kw)
+
+
+def own(status, **kw) -> Row:
+    """A learner's own object: the owner gets ``status``, everyone else 404."""
+    return Row(LOGIN, status, 404, 404, 404, **kw)
+
+
+def outcome_ok(expected, response) -> bool:
+    if expected == LOGIN:
+        return response.status_code == 302 and urlsplit(
+            response.headers.get("Location", "")
+        ).path == "/inloggen"
+    if isinstance(expected, tuple):
+        return response.status_code in expected
+    return response.status_code == expected
+
+
+# --- The world --------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    ids: dict[str, Any]
+    tokens: dict[str, str]
+
+    def user_id(self, role: str) -> int | None:
+        user = self.users.get(role)
+        return user.id if user else None
+
+
+def add_user(role: str, email: str, name: str, active: bool = True, password: bool = True) -> User:
+    user = User(
+        email=email.lower(),
+        name=name,
+        role=role,
+        active=active,
+        password_hash=password_hash() if password else None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def add_attempt(user: User, module, submitted: bool = False) -> Attempt:
+    quiz = module.quiz
+    question_ids = [q.id for q in quiz.questions[: quiz.questions_per_attempt]]
+    attempt = Attempt(
+        user_id=user.id,
+        module_slug=module.slug,
+        content_version=quiz.version,
+        seed=secrets.randbits(48),
+        question_ids=question_ids,
+        max_score=len(question_ids),
+    )
+    if submitted:
+        attempt.submitted_at = utcnow()
+        attempt.score = 0.0
+        attempt.passed = False
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
+
+
+def add_invitation(user: User, created_by: User | None, token: str, **kw) -> Invitation:
+    invitation = Invitation(
+        user_id=user.id,
+        token_hash=hashlib.sha256(token.encode()).hexdigest(),
+        expires_at=kw.get("expires_at", utcnow() + dt.timedelta(days=7)),
+        used_at=kw.get("used_at"),
+        created_by_id=created_by.id if created_by else None,
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    return invitation
+
+
+def build_world(app) -> World:
+    """Rows every route can be called with; the learner owns the attempts."""
+    with app.app_context():
+        course = app.extensions["course"]
+        module = course.modules[0]
+        admin = add_user("admin", "beheerder@example.nl", "Beheerder")
+        hr = add_user("hr", "hr@example.nl", "Hanna HR")
+        learner = add_user("learner", "leerling@example.nl", "Lotte Leerling")
+        other = add_user("learner", "ander@example.nl", "Otto Ander")
+        invitee = add_user("learner", "nieuw@example.nl", "Nina Nieuw", password=False)
+        team = Team(name="Team Zon")
+        other_team = Team(name="Team Maan")
+        db.session.add_all([team, other_team])
+        db.session.flush()
+        db.session.add_all(
+            [
+                Membership(user_id=learner.id, team_id=team.id),
+                Membership(user_id=other.id, team_id=other_team.id),
+            ]
+        )
+        open_attempt = add_attempt(learner, module)
+        done_attempt = add_attempt(learner, module, submitted=True)
+        others_attempt = add_attempt(other, module)
+        token = secrets.token_urlsafe(32)
+        invitation = add_invitation(invitee, hr, token)
+        from klantwijs.models import Assignment
+
+        assignment = Assignment(
+            module_slug=module.slug,
+            team_id=team.id,
+            due_date=dt.date.today() + dt.timedelta(days=7),
+            created_by_id=hr.id,
+        )
+        db.session.add(assignment)
+        db.session.commit()
+        users = {"admin": admin, "hr": hr, "learner": learner, "other": other, "invitee": invitee}
+        ids = {
+            "slug": module.slug,
+            "module_slug": module.slug,
+            "attempt_id": open_attempt.id,
+            "submitted_attempt_id": done_attempt.id,
+            "others_attempt_id": others_attempt.id,
+            "team_id": team.id,
+            "user_id": learner.id,
+            "person_id": learner.id,
+            "invitation_id": invitation.id,
+            "assignment_id": assignment.id,
+            "token": token,
+            "filename": "css/app.css",
+        }
+        for user in users.values():
+            db.session.refresh(user)
+            db.session.expunge(user)
+    return World(users=users, ids=ids, tokens={"invitation": token})
+
+
+def fresh_world(app) -> World:
+    """Empty every table, then build the world."""
+    with app.app_context():
+        db.session.remove()
+        empty_tables()
+    return build_world(app)
+
+
+def url_for_rule(rule, world: World, row: Row | None = None) -> str:
+    """Fill a url_map rule's parameters from the world (row.params may redirect a name)."""
+    values = {}
+    for name in rule.arguments:
+        key = (row.params.get(name) if row else None) or name
+        if key not in world.ids:
+            raise KeyError(
+                f"no world value for URL parameter {name!r} of {rule.rule}: "
+                "add it to build_world() in tests/trust_helpers.py"
+            )
+        values[name] = world.ids[key]
+    path = rule.rule
+    for name, value in values.items():
+        path = re.sub(r"<(?:[^:<>]+:)?" + re.escape(name) + r">", str(value), path)
+    return path
+
+
+def client_as(app, world: World, role: str):
+    """A test client logged in as ``role`` (session set directly; login itself is tested apart)."""
+    client = app.test_client()
+    if role != "anonymous":
+        user = world.users[role]
+        with client.session_transaction() as sess:
+            sess["_user_id"] = user.get_id()
+            sess["_fresh"] = True
+    return client
+
+
+def real_login(client, email: str, password: str = PASSWORD):
+    """Log in through the form, CSRF token included (works with CSRF on or off)."""
+    token = csrf_token_from(client.get("/inloggen").text)
+    data = {"email": email, "password": password}
+    if token:
+        data["csrf_token"] = token
+    return client.post("/inloggen", data=data)
+
+
+_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def csrf_token_from(html: str) -> str | None:
+    match = _TOKEN.search(html)
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def rules(app, methods=None):
+    """(rule, method) for every routed method except static files, HEAD and OPTIONS."""
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if methods is None or method in methods:
+                yield rule, method
+
+
+def row_counts(app) -> dict[str, int]:
+    with app.app_context():
+        counts = {
+            table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
+            for table in db.metadata.sorted_tables
+        }
+        db.session.remove()
+    return counts
+
+
+def table_snapshot(app) -> dict[str, list[tuple]]:
+    """Every row of every table, sorted, for exact before/after comparisons."""
+    with app.app_context():
+        snapshot = {}
+        for table in db.metadata.sorted_tables:
+            rows = db.session.execute(sa.select(table)).all()
+            snapshot[table.name] = sorted((tuple(r) for r in rows), key=repr)
+        db.session.remove()
+    return snapshot
+
+
+# --- Response checks --------------------------------------------------------------------------
+
+
+def header_problems(response) -> list[str]:
+    """The foundation's security headers, on every response."""
+    problems = []
+    csp = response.headers.get("Content-Security-Policy", "")
+    if "default-src 'self'" not in csp or "script-src 'self'" not in csp:
+        problems.append(f"CSP missing or weak: {csp!r}")
+    if "'unsafe-inline'" in csp.split("style-src")[0] or "unsafe-eval" in csp:
+        problems.append(f"CSP allows inline/eval script: {csp!r}")
+    if "frame-ancestors 'none'" not in csp:
+        problems.append("CSP without frame-ancestors 'none'")
+    if response.headers.get("X-Content-Type-Options") != "nosniff":
+        problems.append("no X-Content-Type-Options: nosniff")
+    if not response.headers.get("Referrer-Policy"):
+        problems.append("no Referrer-Policy")
+    if response.headers.get("X-Frame-Options") != "DENY":
+        problems.append("no X-Frame-Options: DENY")
+    for cookie in response.headers.getlist("Set-Cookie"):
+        if cookie.startswith(("session=", "remember_token=")) and "HttpOnly" not in cookie:
+            problems.append(f"cookie without HttpOnly: {cookie[:40]}")
+    return problems
+
+
+class _Loads(HTMLParser):
+    """Collect every URL an HTML page makes the browser fetch (not plain links)."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+        self.inline_scripts = 0
+        self.inline_handlers: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for name, value in attrs.items():
+            if name.startswith("on"):
+                self.inline_handlers.append(f"<{tag} {name}>")
+            if value and name in ("src", "poster", "data", "formaction"):
+                self.urls.append(value)
+            if value and name == "srcset":
+                self.urls += [part.strip().split(" ")[0] for part in value.split(",")]
+            if value and name == "style" and "url(" in value:
+                self.urls += re.findall(r"url\(([^)]+)\)", value)
+        if tag == "link" and attrs.get("href"):
+            rel = (attrs.get("rel") or "").lower()
+            if rel not in ("canonical", "alternate", "author", "license", "help"):
+                self.urls.append(attrs["href"])
+        if tag == "form" and attrs.get("action"):
+            self.urls.append(attrs["action"])
+        if tag == "script":
+            self._in_script = not attrs.get("src")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script and data.strip():
+            self.inline_scripts += 1
+
+
+def foreign_loads(html: str) -> list[str]:
+    """URLs a page loads from another origin, inline scripts and inline event handlers."""
+    parser = _Loads()
+    parser.feed(html)
+    problems = [u for u in parser.urls if urlsplit(u.strip().strip("'\"")).netloc]
+    problems += [f"inline script x{parser.inline_scripts}"] if parser.inline_scripts else []
+    return problems + parser.inline_handlers
