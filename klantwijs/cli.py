@@ -83,3 +83,4 @@ def user_set_role(email: str, role: str) -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(course_cli)
     app.cli.add_command(user_cli)
+    __import__("klantwijs.backup").backup.init_app(app)
