@@ -1,0 +1,279 @@
+"""Learner operations: read a lesson, start, answer and hand in attempts, practise, overview.
+
+Plain functions over the database (no request objects), so tests call them without HTTP.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .content import Course, Module
+from .extensions import db
+from .grading import grade
+from .models import Answer, Assignment, Attempt, AttemptKind, LessonView, Membership, utcnow
+from .quiz_draw import draw_questions
+from .status import Status, is_overdue, module_status
+
+MAX_ID = 2**31 - 1
+RECENT_ATTEMPTS = 3
+PRACTICE_SIZE = 5
+
+
+def record_lesson_view(user_id: int, slug: str) -> None:
+    """Remember that the lesson was opened: one upsert, first and last time kept."""
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    now = utcnow()
+    stmt = dialect.insert(LessonView).values(
+        user_id=user_id, module_slug=slug, first_viewed_at=now, last_viewed_at=now
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["user_id", "module_slug"], set_={"last_viewed_at": now}
+    )
+    db.session.execute(stmt)
+    db.session.commit()
+
+
+def get_attempt(user_id: int, attempt_id: int) -> Attempt | None:
+    """The attempt when it belongs to this learner; None for anyone else's or unknown ids."""
+    if not 0 < attempt_id <= MAX_ID:
+        return None
+    return db.session.scalar(
+        sa.select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user_id)
+    )
+
+
+def open_exam(user_id: int, slug: str) -> Attempt | None:
+    return db.session.scalar(
+        sa.select(Attempt)
+        .where(
+            Attempt.user_id == user_id,
+            Attempt.module_slug == slug,
+            Attempt.kind == AttemptKind.EXAM.value,
+            Attempt.submitted_at.is_(None),
+        )
+        .order_by(Attempt.id.desc())
+        .limit(1)
+    )
+
+
+def _new_attempt(user_id: int, module: Module, kind: str, question_ids=None) -> Attempt:
+    seed = secrets.randbits(62)
+    attempt = Attempt(
+        user_id=user_id,
+        module_slug=module.slug,
+        kind=kind,
+        content_version=module.quiz.version,
+        seed=seed,
+        question_ids=question_ids or draw_questions(module.quiz, seed),
+    )
+    attempt.max_score = len(attempt.question_ids)
+    db.session.add(attempt)
+    db.session.commit()
+    return attempt
+
+
+def start_exam(user_id: int, module: Module) -> tuple[Attempt, bool]:
+    """The open attempt for this module, or a new one; True when an outdated one was dropped.
+
+    An open attempt drawn from an older version of the quiz file is restarted: its questions
+    may no longer exist, so grading it against today's file would be unfair.
+    """
+    attempt = open_exam(user_id, module.slug)
+    if attempt is not None and attempt.content_version == module.quiz.version:
+        return attempt, False
+    restarted = attempt is not None
+    if restarted:
+        db.session.delete(attempt)
+        db.session.flush()
+    return _new_attempt(user_id, module, AttemptKind.EXAM.value), restarted
+
+
+def is_outdated(attempt: Attempt, module: Module) -> bool:
+    return attempt.submitted_at is None and attempt.content_version != module.quiz.version
+
+
+def answers_of(attempt: Attempt) -> dict[str, Answer]:
+    """question id → Answer, in one query."""
+    rows = db.session.scalars(sa.select(Answer).where(Answer.attempt_id == attempt.id))
+    return {a.question_id: a for a in rows}
+
+
+def _claim_open(attempt_id: int) -> bool:
+    """Lock the attempt row while it is open (a no-op update); False once it was handed in."""
+    result = db.session.execute(
+        sa.update(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.submitted_at.is_(None))
+        .values(max_score=Attempt.max_score)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def save_answer(attempt_id: int, question_id: str, response, score: float | None = None) -> bool:
+    """Store the latest response (None removes it); refused (False) after hand-in."""
+    if not _claim_open(attempt_id):
+        db.session.rollback()
+        return False
+    existing = db.session.scalar(
+        sa.select(Answer).where(Answer.attempt_id == attempt_id, Answer.question_id == question_id)
+    )
+    if response is None:
+        if existing is not None:
+            db.session.delete(existing)
+    elif existing is None:
+        db.session.add(
+            Answer(attempt_id=attempt_id, question_id=question_id, response=response, score=score)
+        )
+    else:
+        existing.response = response
+        existing.score = score
+    db.session.commit()
+    return True
+
+
+def submit_attempt(attempt: Attempt, module: Module) -> bool:
+    """Grade and close the attempt exactly once; False when it was already handed in.
+
+    The conditional UPDATE ... WHERE submitted_at IS NULL is the guard: a second tab, the
+    Back button or a concurrent request finds no open row and changes nothing.
+    """
+    answers = answers_of(attempt)
+    quiz = module.quiz
+    scores = {}
+    for qid in attempt.question_ids:
+        answer = answers.get(qid)
+        question = quiz.by_id.get(qid)
+        if answer is not None and question is not None:
+            scores[qid] = (
+                answer.score if answer.score is not None else grade(question, answer.response)
+            )
+    total = round(sum(scores.values()), 4)
+    maximum = len(attempt.question_ids)
+    passed = maximum > 0 and total / maximum * 100 >= quiz.pass_mark - 1e-9
+    result = db.session.execute(
+        sa.update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
+        .values(submitted_at=utcnow(), score=total, max_score=maximum, passed=passed)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        return False
+    for qid, answer in answers.items():
+        if qid in scores:
+            answer.score = round(scores[qid], 4)
+    db.session.commit()
+    db.session.refresh(attempt)
+    return True
+
+
+def missed_questions(user_id: int, module: Module) -> list[str]:
+    """Questions scored below full marks (or left open) in the latest handed-in exams."""
+    attempts = db.session.scalars(
+        sa.select(Attempt)
+        .where(
+            Attempt.user_id == user_id,
+            Attempt.module_slug == module.slug,
+            Attempt.kind == AttemptKind.EXAM.value,
+            Attempt.submitted_at.is_not(None),
+        )
+        .order_by(Attempt.submitted_at.desc(), Attempt.id.desc())
+        .limit(RECENT_ATTEMPTS)
+    ).all()
+    if not attempts:
+        return []
+    scores = {
+        (a.attempt_id, a.question_id): a.score
+        for a in db.session.scalars(
+            sa.select(Answer).where(Answer.attempt_id.in_([a.id for a in attempts]))
+        )
+    }
+    missed: list[str] = []
+    for attempt in attempts:
+        for qid in attempt.question_ids:
+            if (
+                qid in module.quiz.by_id
+                and qid not in missed
+                and (scores.get((attempt.id, qid)) or 0) < 1
+            ):
+                missed.append(qid)
+    return missed[:PRACTICE_SIZE]
+
+
+def start_practice(user_id: int, module: Module) -> Attempt | None:
+    """A short practice round of missed questions; None when nothing was missed."""
+    missed = missed_questions(user_id, module)
+    if not missed:
+        return None
+    return _new_attempt(user_id, module, AttemptKind.PRACTICE.value, missed)
+
+
+@dataclass(frozen=True)
+class ModuleRow:
+    module: Module
+    status: Status
+    best: float | None  # best handed-in exam score, 0..100
+    due: dt.date | None
+    overdue: bool
+    days_left: int | None
+
+
+def course_overview(user_id: int, course: Course, today: dt.date) -> list[ModuleRow]:
+    """Every module with status, best score and deadline: assigned ones first, by Deadline."""
+    team_ids = sa.select(Membership.team_id).where(Membership.user_id == user_id)
+    due_dates = dict(
+        db.session.execute(
+            sa.select(Assignment.module_slug, sa.func.min(Assignment.due_date))
+            .where(sa.or_(Assignment.user_id == user_id, Assignment.team_id.in_(team_ids)))
+            .group_by(Assignment.module_slug)
+        ).all()
+    )
+    read = set(
+        db.session.scalars(sa.select(LessonView.module_slug).where(LessonView.user_id == user_id))
+    )
+    stats = {
+        slug: (count, passed, best)
+        for slug, count, passed, best in db.session.execute(
+            sa.select(
+                Attempt.module_slug,
+                sa.func.count(Attempt.id),
+                sa.func.max(sa.case((Attempt.passed.is_(True), 1), else_=0)),
+                sa.func.max(Attempt.score * 100.0 / sa.func.nullif(Attempt.max_score, 0)),
+            )
+            .where(Attempt.user_id == user_id, Attempt.kind == AttemptKind.EXAM.value)
+            .group_by(Attempt.module_slug)
+        ).all()
+    }
+    rows = []
+    for module in course.modules:
+        count, passed, best = stats.get(module.slug, (0, 0, None))
+        status = module_status(module.slug in read, count > 0, bool(passed))
+        due = due_dates.get(module.slug)
+        rows.append(
+            ModuleRow(
+                module=module,
+                status=status,
+                best=float(best) if best is not None else None,
+                due=due,
+                overdue=is_overdue(status, due, today),
+                days_left=(due - today).days if due else None,
+            )
+        )
+    rows.sort(key=lambda r: (r.due is None, r.due or today, r.module.order))
+    return rows
+
+
+def attempts_of(user_id: int) -> list[Attempt]:
+    """All attempts of a learner, newest first, in one query (Mijn voortgang)."""
+    return list(
+        db.session.scalars(
+            sa.select(Attempt)
+            .where(Attempt.user_id == user_id)
+            .order_by(Attempt.started_at.desc(), Attempt.id.desc())
+        )
+    )
