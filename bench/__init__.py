@@ -1,0 +1,1 @@
+"""Load benchmark, query counts and page-weight budget for Klantwijs (`python -m bench`)."""

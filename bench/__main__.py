@@ -1,0 +1,191 @@
+"""`python -m bench` (`make bench`): dataset, gunicorn, wrk rounds, queries, weight, mixed load.
+
+    python -m bench            full run, SQLite and PostgreSQL (about 12 minutes)
+    python -m bench --quick    shorter rounds and mixed load (about 3 minutes)
+
+Results go to bench/results/latest.json and latest.md; --update-readme also rewrites the
+results section of bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+RESULTS = BENCH / "results"
+README = BENCH / "README.md"
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def options(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="2 rounds × 2 s, mixed load 20 s")
+    p.add_argument("--db", default="sqlite,postgresql", help="sqlite, postgresql or both")
+    p.add_argument("--rounds", type=int, help="interleaved rounds per request (3; quick 2)")
+    p.add_argument("--seconds", type=float, help="seconds per wrk run (5; quick 2)")
+    p.add_argument("--mixed-seconds", type=float, help="mixed load duration (60; quick 20)")
+    p.add_argument("--only", help="comma-separated scenario keys to run (default all)")
+    p.add_argument("--skip-mixed", action="store_true")
+    p.add_argument("--tree", choices=("auto", "work", "head"), default="auto",
+                   help="benchmark the working tree, a snapshot of HEAD, or the working tree "
+                        "when it imports (auto)")
+    p.add_argument("--keep-db", action="store_true", help="keep the PostgreSQL bench database")
+    p.add_argument("--update-readme", action="store_true")
+    args = p.parse_args(argv)
+    args.rounds = args.rounds or (2 if args.quick else 3)
+    args.seconds = args.seconds or (2 if args.quick else 5)
+    args.mixed_seconds = args.mixed_seconds or (20 if args.quick else 60)
+    return args
+
+
+def _imports(tree: Path) -> str | None:
+    """None when the app at `tree` builds; else the last line of the error."""
+    env = {**os.environ, "SECRET_KEY": "x", "PYTHONPATH": str(tree)}
+    out = subprocess.run([sys.executable, "-c", "import app"], cwd=tree, env=env,
+                         capture_output=True, text=True, timeout=120)
+    if out.returncode == 0:
+        return None
+    lines = (out.stderr or out.stdout).strip().splitlines()
+    return lines[-1] if lines else f"exit {out.returncode}"
+
+
+def choose_tree(mode: str) -> tuple[Path, str]:
+    if mode in ("work", "auto"):
+        problem = _imports(ROOT)
+        if problem is None:
+            return ROOT, "working tree"
+        if mode == "work":
+            sys.exit(f"The app in the working tree does not import: {problem}")
+        log(f"! the working tree does not import ({problem}); using a snapshot of HEAD")
+    snapshot = RESULTS / "tree-HEAD"
+    subprocess.run(["rm", "-rf", str(snapshot)], check=True)
+    snapshot.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, capture_output=True,
+                             check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(snapshot)], input=archive, check=True)
+    return snapshot, "snapshot of HEAD"
+
+
+def run_database(name: str, url: str, tree: Path, args, spec) -> dict:
+    from . import dataset, inprocess, mixed, rounds, scenarios, server
+    from .flow import Routes
+
+    out: dict = {"url": url.split("@")[-1]}
+    log(f"\n== {name} ==")
+    out["dataset"] = dataset.build(url, spec, log=log)
+    log("  SQL statements per request (test client, logged in):")
+    out["queries"] = inprocess.count_queries(url, spec, log)
+    log("  page weight:")
+    out["weights"] = inprocess.page_weights(url, log)
+    env = {
+        "SECRET_KEY": dataset.SECRET_KEY,
+        "DATABASE_URL": url,
+        "SESSION_COOKIE_SECURE": "0",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "PYTHONPATH": str(tree),
+    }
+    app_log = RESULTS / f"gunicorn-app-{name}.log"
+    hello = server.Gunicorn("bench.hello:app", {**env, "PYTHONPATH": str(ROOT)},
+                            RESULTS / f"gunicorn-hello-{name}.log", cwd=ROOT)
+    app_server = server.Gunicorn("app:app", env, app_log, cwd=tree)
+    with hello, app_server:
+        app = inprocess.make_app(url)
+        routes = Routes.discover(app)
+        log(f"  gunicorn: app on {app_server.base}, hello-world on {hello.base}")
+        prepared = scenarios.prepare(app_server.base, routes, spec, url, log)
+        out["scenarios"] = {}
+        only = set(args.only.split(",")) if args.only else None
+        for sc in prepared:
+            entry = {"title": sc.title, "method": sc.method, "example": sc.example}
+            if only and sc.key not in only:
+                continue
+            if sc.skip:
+                log(f"  {sc.key}: {sc.skip}")
+                entry["skip"] = sc.skip
+            else:
+                log(f"  {sc.key}: {sc.method} {sc.example} ({len(sc.lines)} prepared requests)")
+                entry.update(rounds.run(sc, app_server.base, hello.base, args.rounds,
+                                        args.seconds, RESULTS / "wrk", log))
+            out["scenarios"][sc.key] = entry
+        if not args.skip_mixed:
+            log(f"  mixed load: 100 learners for {args.mixed_seconds:.0f} s")
+            out["mixed"] = mixed.run(app_server.base, app, spec, args.mixed_seconds, log)
+    out["server_log"] = app_server.log_problems()
+    log(f"  server log: {out['server_log']}")
+    return out
+
+
+def main(argv=None) -> int:
+    args = options(argv)
+    started = time.monotonic()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    tree, tree_name = choose_tree(args.tree)
+    sys.path.insert(0, str(tree))  # import klantwijs from the tree being measured
+
+    from . import dataset, report, server
+
+    spec = dataset.Spec()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                            capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", "klantwijs", "templates",
+                            "static", "migrations"], cwd=ROOT, capture_output=True,
+                           text=True).stdout.strip()
+    results = {
+        "meta": {
+            "started": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+            "mode": "quick" if args.quick else "full",
+            "rounds": args.rounds,
+            "seconds": args.seconds,
+            "mixed_seconds": args.mixed_seconds,
+            "tree": tree_name,
+            "commit": commit + (" + uncommitted app changes" if dirty and tree == ROOT else ""),
+            "gunicorn": server.describe(),
+            "wrk": "wrk -t1 -c8 --latency (replay script bench/requests.lua)",
+            "cpus": os.cpu_count(),
+        },
+        "databases": {},
+    }
+    urls = {"sqlite": dataset.sqlite_url(), "postgresql": dataset.pg_url()}
+    for name in [d.strip() for d in args.db.split(",") if d.strip()]:
+        try:
+            results["databases"][name] = run_database(name, urls[name], tree, args, spec)
+        except Exception as exc:  # noqa: BLE001  (report it, and go on with the next database)
+            import traceback
+
+            traceback.print_exc()
+            results["databases"][name] = {"error": f"{type(exc).__name__}: {exc}"}
+        finally:
+            if name == "postgresql" and not args.keep_db:
+                dataset.drop_pg()
+    results["targets"] = report.check_targets(results)
+    results["meta"]["minutes"] = round((time.monotonic() - started) / 60, 1)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2, default=str))
+    table = report.markdown(results)
+    (RESULTS / "latest.md").write_text(table)
+    log("\n" + table)
+    log(f"Took {results['meta']['minutes']} minutes. Results: {RESULTS / 'latest.json'}")
+    if args.update_readme and README.exists():
+        text = README.read_text()
+        if START in text and END in text:
+            head, rest = text.split(START, 1)
+            _old, tail = rest.split(END, 1)
+            README.write_text(f"{head}{START}\n{table}\n{END}{tail}")
+            log(f"Updated {README}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""Mixed load: 100 simulated learners read a lesson, start the quiz, answer every question and
+hand in, over and over, each with its own logged-in session (threads with keep-alive
+connections). Errors must be 0; reports p50/p95/p99 per step and overall."""
+
+from __future__ import annotations
+
+import random
+import statistics
+import threading
+import time
+
+from . import dataset
+from .flow import Routes, answer_form, fill, form_action, start_or_resume
+from .sessions import login
+from .web import HttpClient, parse
+
+THINK = (0.05, 0.5)  # seconds between a learner's clicks, uniform
+
+
+class Stats:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.latencies: dict[str, list[float]] = {}
+        self.errors: list[str] = []
+        self.hand_ins = 0
+
+    def add(self, step: str, page, expect=(200,)) -> None:
+        hops = [(step, s, t) for _u, s, t in page.history] + [(step, page.status, page.seconds)]
+        with self.lock:
+            for name, status, seconds in hops:
+                self.latencies.setdefault(name, []).append(seconds * 1000)
+                if status >= 400:
+                    self.errors.append(f"{name}: HTTP {status} at {page.url}")
+            if page.status not in expect and page.status < 400:
+                self.errors.append(f"{step}: unexpected {page.status} at {page.url}")
+
+    def error(self, message: str) -> None:
+        with self.lock:
+            self.errors.append(message)
+
+
+def _learner(base, routes: Routes, session, deadline, stats: Stats, seed: int):
+    rng = random.Random(seed)
+    client = session.client
+    slugs = [m.slug for m in routes.app.extensions["course"].modules]
+
+    def think():
+        time.sleep(rng.uniform(*THINK))
+
+    while time.monotonic() < deadline:
+        slug = rng.choice(slugs)
+        try:
+            page = client.get(routes.url("lesson", slug=slug))
+            stats.add("read lesson", page)
+            think()
+            page = start_or_resume(client, routes, slug)
+            stats.add("open question", page)
+            for _ in range(30):
+                if time.monotonic() >= deadline:
+                    return
+                think()
+                kind = routes.which(page.url)[0]
+                if kind != "question":
+                    break
+                form = answer_form(parse(page.body), rng)
+                if form is None:
+                    stats.error(f"no answer form on {page.url}")
+                    break
+                page = client.post(form_action(form, page.url), fill(form, rng))
+                stats.add("save answer", page)
+            if routes.which(page.url)[0] != "overview":
+                stats.error(f"expected the overview, got {page.url} ({page.status})")
+                continue
+            doc = parse(page.body)
+            form = next(
+                (f for f in doc.forms
+                 if routes.which(form_action(f, page.url), "POST")[0] == "hand_in"),
+                None,
+            )
+            if form is None:
+                stats.error(f"no hand-in form on {page.url}")
+                continue
+            think()
+            data = [(f.name, f.value) for f in form.fields if f.name and f.tag == "input"]
+            page = client.post(form_action(form, page.url), data)
+            stats.add("hand in", page)
+            if routes.which(page.url)[0] == "result":
+                with stats.lock:
+                    stats.hand_ins += 1
+            think()
+        except Exception as exc:  # noqa: BLE001  (any failure is an error to report)
+            stats.error(f"{type(exc).__name__}: {exc}")
+            client.close()
+            time.sleep(0.5)
+
+
+def _pct(values: list[float], p: float) -> float | None:
+    if not values:
+        return None
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def run(base: str, app, spec: dataset.Spec, seconds: float, log, learners: int = 100) -> dict:
+    routes = Routes.discover(app)
+    missing = routes.missing("lesson", "quiz_intro", "question", "overview", "hand_in")
+    if missing:
+        return {"skip": "not available yet: no route for " + ", ".join(missing)}
+    first = spec.mixed_users[0]
+    sessions = [login(HttpClient(base), dataset.email(first + i)) for i in range(learners)]
+    stats = Stats()
+    started = time.monotonic()
+    deadline = started + seconds
+    threads = [
+        threading.Thread(target=_learner, args=(base, routes, s, deadline, stats, i), daemon=True)
+        for i, s in enumerate(sessions)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=seconds + 60)
+    elapsed = time.monotonic() - started
+    for s in sessions:
+        s.client.close()
+    every = [v for values in stats.latencies.values() for v in values]
+    result = {
+        "learners": learners,
+        "seconds": round(elapsed, 1),
+        "requests": len(every),
+        "rps": round(len(every) / elapsed, 1),
+        "hand_ins": stats.hand_ins,
+        "errors": len(stats.errors),
+        "error_samples": sorted(set(stats.errors))[:10],
+        "p50_ms": _pct(every, 50),
+        "p95_ms": _pct(every, 95),
+        "p99_ms": _pct(every, 99),
+        "steps": {
+            name: {
+                "requests": len(v),
+                "p50_ms": _pct(v, 50),
+                "p95_ms": _pct(v, 95),
+                "mean_ms": round(statistics.fmean(v), 1),
+            }
+            for name, v in stats.latencies.items()
+        },
+    }
+    log(
+        f"    {result['requests']} requests ({result['rps']}/s), {result['hand_ins']} hand-ins, "
+        f"{result['errors']} errors, p95 {result['p95_ms']:.0f} ms"
+    )
+    for sample in result["error_samples"]:
+        log(f"    ! {sample}")
+    return result

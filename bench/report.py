@@ -1,0 +1,192 @@
+"""Targets from issue 7, checked against the results; the Markdown tables."""
+
+from __future__ import annotations
+
+LEARNER_REQUESTS = ("home", "lesson", "question", "save_answer", "hand_in")
+RATIO_TARGETS = {"lesson": 0.50, "question": 0.40, "save_answer": 0.35, "hand_in": 0.25,
+                 "hr_report": 0.10}
+MAX_QUERIES = 4
+PAGE_BUDGET = 60 * 1024
+JS_BUDGET = 20 * 1024
+CSS_BUDGET = 25 * 1024
+
+
+def _fmt(value, digits=0, suffix=""):
+    if value is None:
+        return "–"
+    return f"{value:,.{digits}f}{suffix}"
+
+
+def check_targets(results: dict) -> list[dict]:
+    """One row per target: what was measured per database, met / missed / not measured."""
+    rows = []
+    dbs = [d for d in results["databases"] if "scenarios" in results["databases"][d]]
+
+    def row(target, want, measured: dict[str, str], ok: bool | None):
+        rows.append({"target": target, "want": want, "measured": measured,
+                     "status": "not measured" if ok is None else ("met" if ok else "missed")})
+
+    for key, want in RATIO_TARGETS.items():
+        measured, oks = {}, []
+        for d in dbs:
+            sc = results["databases"][d]["scenarios"].get(key, {})
+            if sc.get("ratio") is None:
+                measured[d] = sc.get("skip", "not run")
+                continue
+            measured[d] = f"{sc['ratio']:.0%}"
+            oks.append(sc["ratio"] >= want)
+        title = {"lesson": "lesson page, logged in", "question": "question page",
+                 "save_answer": "save answer POST", "hand_in": "hand in POST",
+                 "hr_report": "HR report, 1,000 people × 6 modules"}[key]
+        row(title, f"≥ {want:.0%} of hello-world req/s", measured,
+            all(oks) if oks and len(oks) == len(dbs) else (False if oks and not all(oks) else None))
+
+    measured, oks = {}, []
+    for d in dbs:
+        q = results["databases"][d].get("queries", {})
+        parts = [f"{k} {q[k]['queries']}" for k in LEARNER_REQUESTS if k in q]
+        if parts:
+            measured[d] = ", ".join(parts)
+            oks.append(all(q[k]["queries"] <= MAX_QUERIES for k in LEARNER_REQUESTS if k in q))
+    complete = all(
+        all(k in results["databases"][d].get("queries", {}) for k in LEARNER_REQUESTS) for d in dbs
+    )
+    row("SQL statements per learner request", f"≤ {MAX_QUERIES}", measured,
+        None if not oks else (all(oks) if complete or not all(oks) else None))
+
+    measured, oks = {}, []
+    for d in dbs:
+        q = results["databases"][d].get("queries", {})
+        parts = []
+        for k in ("hr_report", "hr_csv"):
+            if k in q and k + "_one_team" in q:
+                parts.append(f"{k}: {q[k]['queries']} (1,000) vs {q[k + '_one_team']['queries']} (25)")
+                oks.append(q[k]["queries"] == q[k + "_one_team"]["queries"])
+            elif k in q:
+                parts.append(f"{k}: {q[k]['queries']} (1,000; no team filter found)")
+        if parts:
+            measured[d] = "; ".join(parts)
+    row("HR pages: queries constant in the number of people", "same count for 25 and 1,000",
+        measured, all(oks) if oks else None)
+
+    measured, oks = {}, []
+    for d in dbs[:1]:  # page weight does not depend on the database
+        w = results["databases"][d].get("weights", {})
+        if w:
+            worst = max(w.values(), key=lambda x: x["total"])
+            worst_js = max(x["js"] for x in w.values())
+            worst_css = max(x["css"] for x in w.values())
+            external = sorted({u for x in w.values() for u in x["external"]})
+            measured["all"] = (
+                f"largest {worst['total'] / 1024:.1f} KB, JS ≤ {worst_js / 1024:.1f} KB, "
+                f"CSS ≤ {worst_css / 1024:.1f} KB, {len(external)} external URL(s), "
+                f"{len(w)} pages"
+            )
+            oks.append(worst["total"] <= PAGE_BUDGET and worst_js <= JS_BUDGET
+                       and worst_css <= CSS_BUDGET and not external)
+    row("page weight, every learner page", "≤ 60 KB HTML+CSS+JS, JS ≤ 20 KB, CSS ≤ 25 KB, "
+        "same origin only", measured, all(oks) if oks else None)
+
+    measured, oks = {}, []
+    for d in dbs:
+        m = results["databases"][d].get("mixed", {})
+        if "errors" in m:
+            log = results["databases"][d].get("server_log", {})
+            locked = log.get("database_is_locked", 0)
+            measured[d] = (f"{m['errors']} errors, {locked} 'database is locked', "
+                           f"p95 {_fmt(m['p95_ms'])} ms")
+            oks.append(m["errors"] == 0 and locked == 0)
+        elif m:
+            measured[d] = m.get("skip", "not run")
+    row("mixed load, 100 learners", "0 errors", measured,
+        (all(oks) if len(oks) == len(dbs) else (False if not all(oks) else None)) if oks else None)
+    return rows
+
+
+def markdown(results: dict) -> str:
+    out = []
+    meta = results["meta"]
+    out.append(
+        f"Run {meta['started']} ({meta['mode']}: {meta['rounds']} rounds × {meta['seconds']} s "
+        f"per side, mixed load {meta['mixed_seconds']} s), tree: {meta['tree']}, "
+        f"commit {meta['commit']}."
+    )
+    out.append("")
+    for d, r in results["databases"].items():
+        out.append(f"### {d}")
+        out.append("")
+        if "error" in r:
+            out.append(f"Failed: {r['error']}")
+            out.append("")
+            continue
+        out.append("| request | req/s | hello req/s | ratio | target | p50 ms | p99 ms | SQL stmts | note |")
+        out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+        q = r.get("queries", {})
+        for key, sc in r.get("scenarios", {}).items():
+            target = RATIO_TARGETS.get(key)
+            stmts = q.get(key, {}).get("queries")
+            if key + "_one_team" in q:
+                stmts = f"{stmts} (25 people: {q[key + '_one_team']['queries']})"
+            if sc.get("skip"):
+                out.append(f"| {sc['title']} | – | – | – | {_fmt(target, 0, '') if target is None else f'≥ {target:.0%}'} | – | – | {stmts if stmts is not None else '–'} | {sc['skip']} |")
+                continue
+            note = []
+            if sc.get("non_2xx_3xx"):
+                note.append(f"{sc['non_2xx_3xx']} non-2xx/3xx")
+            if sc.get("socket_errors"):
+                note.append(f"{sc['socket_errors']} socket errors")
+            if sc.get("exhausted"):
+                note.append("ran out of fresh attempts")
+            verdict = ""
+            if target is not None:
+                verdict = "met" if sc["ratio"] >= target else "**missed**"
+            out.append(
+                f"| {sc['title']} | {_fmt(sc['rps'])} | {_fmt(sc['baseline_rps'])} | "
+                f"{sc['ratio']:.0%} | {'≥ ' + format(target, '.0%') + ' ' + verdict if target else '–'} | "
+                f"{_fmt(sc['p50_ms'], 1)} | {_fmt(sc['p99_ms'], 1)} | "
+                f"{stmts if stmts is not None else '–'} | {', '.join(note)} |"
+            )
+        m = r.get("mixed", {})
+        if m:
+            out.append("")
+            if m.get("skip"):
+                out.append(f"Mixed load: {m['skip']}.")
+            else:
+                log = r.get("server_log", {})
+                out.append(
+                    f"Mixed load, {m['learners']} learners for {m['seconds']} s: "
+                    f"{m['requests']} requests ({m['rps']}/s), {m['hand_ins']} hand-ins, "
+                    f"**{m['errors']} errors**, p50 {_fmt(m['p50_ms'])} ms, "
+                    f"**p95 {_fmt(m['p95_ms'])} ms**, p99 {_fmt(m['p99_ms'])} ms; server log: "
+                    f"{log.get('database_is_locked', 0)} 'database is locked', "
+                    f"{log.get('tracebacks', 0)} tracebacks."
+                )
+                out.append("")
+                out.append("| step | requests | p50 ms | p95 ms |")
+                out.append("| --- | ---: | ---: | ---: |")
+                for name, s in m["steps"].items():
+                    out.append(f"| {name} | {s['requests']} | {_fmt(s['p50_ms'])} | {_fmt(s['p95_ms'])} |")
+        out.append("")
+    weights = next((r["weights"] for r in results["databases"].values() if r.get("weights")), None)
+    if weights:
+        out.append("### Page weight (bytes; gzip level 6 in brackets)")
+        out.append("")
+        out.append("| page | HTML | CSS | JS | total | external URLs |")
+        out.append("| --- | ---: | ---: | ---: | ---: | --- |")
+        for name, w in weights.items():
+            out.append(
+                f"| {name} | {w['html']:,} ({w['html_gz']:,}) | {w['css']:,} ({w['css_gz']:,}) | "
+                f"{w['js']:,} ({w['js_gz']:,}) | {w['total']:,} ({w['total_gz']:,}) | "
+                f"{', '.join(w['external']) or 'none'} |"
+            )
+        out.append("")
+    out.append("### Targets (issue 7)")
+    out.append("")
+    out.append("| target | wanted | measured | status |")
+    out.append("| --- | --- | --- | --- |")
+    for t in results["targets"]:
+        measured = "; ".join(f"{k}: {v}" for k, v in t["measured"].items()) or "–"
+        status = t["status"] if t["status"] != "missed" else "**missed**"
+        out.append(f"| {t['target']} | {t['want']} | {measured} | {status} |")
+    out.append("")
+    return "\n".join(out)
