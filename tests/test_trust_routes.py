@@ -17,6 +17,7 @@ from tests.trust_helpers import (
     fresh_world,
     header_problems,
     outcome_ok,
+    own,
     row_counts,
     rules,
     same,
@@ -33,8 +34,19 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("auth.logout", "POST"): Row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
     ("auth.change_password", "GET"): same(200),
     ("auth.change_password", "POST"): same(422),
-    # Learner
+    # Learner: course, lessons, progress
     ("learn.home", "GET"): Row(200, 200, 200, 200, 200),
+    ("learn.lesson", "GET"): same(200, get_writes=frozenset({"lesson_views"})),
+    ("learn.progress", "GET"): same(200),
+    # Quiz: the learner's own attempts; anyone else (hr and admin too) gets 404
+    ("quiz.intro", "GET"): Row(LOGIN, 302, 302, 200, 200),  # learners resume their open attempt
+    ("quiz.start", "POST"): same(302),
+    ("quiz.practise", "POST"): same(302),
+    ("quiz.question", "GET"): own(200),
+    ("quiz.question", "POST"): own(302),
+    ("quiz.overview", "GET"): own(200),
+    ("quiz.hand_in", "POST"): own(302),
+    ("quiz.result", "GET"): own(200, params={"attempt_id": "submitted_attempt_id"}),
 }
 
 

@@ -84,9 +84,10 @@ def own(status, **kw) -> Row:
 
 def outcome_ok(expected, response) -> bool:
     if expected == LOGIN:
-        return response.status_code == 302 and urlsplit(
-            response.headers.get("Location", "")
-        ).path == "/inloggen"
+        return (
+            response.status_code == 302
+            and urlsplit(response.headers.get("Location", "")).path == "/inloggen"
+        )
     if isinstance(expected, tuple):
         return response.status_code in expected
     return response.status_code == expected
@@ -201,6 +202,7 @@ def build_world(app) -> World:
             "assignment_id": assignment.id,
             "token": token,
             "filename": "css/app.css",
+            "number": 1,
         }
         for user in users.values():
             db.session.refresh(user)
@@ -363,3 +365,89 @@ def foreign_loads(html: str) -> list[str]:
     problems = [u for u in parser.urls if urlsplit(u.strip().strip("'\"")).netloc]
     problems += [f"inline script x{parser.inline_scripts}"] if parser.inline_scripts else []
     return problems + parser.inline_handlers
+
+
+# --- A real server ----------------------------------------------------------------------------
+
+
+class Page:
+    def __init__(self, status: int, headers, text: str):
+        self.status = status
+        self.headers = headers
+        self.text = text
+
+    @property
+    def location(self) -> str:
+        return self.headers.get("Location", "")
+
+
+class Http:
+    """A tiny cookie-keeping HTTP client (one connection per request, no redirects followed)."""
+
+    def __init__(self, base: str, cookies: dict[str, str] | None = None):
+        self.base = urlsplit(base)
+        self.cookies = dict(cookies or {})
+
+    def clone(self) -> Http:
+        return Http(self.base.geturl(), self.cookies)
+
+    def request(self, method: str, path: str, data=None, headers=None, timeout=30) -> Page:
+        import http.client
+        from http.cookies import SimpleCookie
+        from urllib.parse import urlencode
+
+        connection = http.client.HTTPConnection(self.base.hostname, self.base.port, timeout=timeout)
+        head = {"Connection": "close", **(headers or {})}
+        if self.cookies:
+            head["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if data is not None:
+            body = data if isinstance(data, bytes) else urlencode(data, doseq=True).encode()
+            head.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        try:
+            connection.request(method, path, body=body, headers=head)
+            response = connection.getresponse()
+            text = response.read().decode("utf-8", "replace")
+        finally:
+            connection.close()
+        for raw in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(raw).items():
+                if morsel["expires"] and "1970" in morsel["expires"] or not morsel.value:
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = morsel.value
+        return Page(response.status, response.headers, text)
+
+    def get(self, path, **kw) -> Page:
+        return self.request("GET", path, **kw)
+
+    def post(self, path, data=None, **kw) -> Page:
+        return self.request("POST", path, data=data or {}, **kw)
+
+    def form_post(self, page_path: str, data: dict, action: str | None = None) -> Page:
+        """GET a page, take its CSRF token, POST the form (to ``action`` or the same path)."""
+        token = csrf_token_from(self.get(page_path).text)
+        return self.post(action or page_path, {**data, "csrf_token": token})
+
+    def token(self) -> str:
+        """This session's CSRF token (every page has one in the Uitloggen or login form)."""
+        return csrf_token_from(self.get("/").text) or csrf_token_from(self.get("/inloggen").text)
+
+    def login(self, email: str, password: str = PASSWORD) -> Page:
+        return self.form_post("/inloggen", {"email": email, "password": password})
+
+
+def answer_form(html: str, pick: int = 0) -> dict[str, Any]:
+    """A valid answer for the question page: option number ``pick``, or a changed order."""
+    token = csrf_token_from(html)
+    data: dict[str, Any] = {"csrf_token": token, "ga": "volgende"}
+    places = re.findall(r'<select[^>]*name="(plaats-[^"]+)"', html)
+    if places:
+        order = (
+            list(range(len(places), 0, -1)) if pick % 2 == 0 else [2, 1, *range(3, len(places) + 1)]
+        )
+        data.update({name: str(p) for name, p in zip(places, order, strict=True)})
+        return data
+    values = re.findall(r'<input[^>]*name="antwoord"[^>]*value="([^"]+)"', html)
+    data["antwoord"] = values[pick % len(values)]
+    return data
