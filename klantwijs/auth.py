@@ -1,4 +1,4 @@
-"""Blueprint: Account aanmaken, Inloggen, Uitloggen, wachtwoord wijzigen."""
+"""Blueprint: Account aanmaken, Inloggen, Uitloggen, wachtwoord wijzigen, Wachtwoord instellen."""
 
 from urllib.parse import urlsplit
 
@@ -18,9 +18,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from .accounts import EmailTaken, create_user, end_sessions, find_user_by_email, set_password
 from .extensions import db, limiter, login_manager
-from .forms import ChangePasswordForm, LoginForm, RegisterForm
+from .forms import ChangePasswordForm, LoginForm, RegisterForm, SetPasswordForm
+from .hr_forms import ConfirmForm as RequestLinkForm
+from .mail import MailError, absolute_url, invitation_text, mail_configured, send_mail
 from .models import User
 from .passwords import verify_password
+from .people import audit, claim_invitation, find_invitation, invitation_problem, new_invitation
 
 bp = Blueprint("auth", __name__)
 
@@ -174,3 +177,64 @@ def change_password():
     elif form.errors:
         status = 422
     return render_template("auth/change_password.html", form=form), status
+
+
+# --- Wachtwoord instellen (invitation links from Beheer) ----------------------------------
+
+
+def _link_problem_page(problem: str, token: str):
+    """Expired, used or unknown link: say so plainly and offer a way to get a new one."""
+    status = 404 if problem == "unknown" else 410
+    return render_template(
+        "auth/link_invalid.html",
+        problem=problem,
+        token=token,
+        can_request=problem in ("expired", "used") and mail_configured(),
+        form=RequestLinkForm(),
+    ), status
+
+
+@bp.route("/wachtwoord-instellen/<token>", methods=["GET", "POST"], endpoint="set_password")
+@limiter.limit("30 per hour", methods=["POST"])
+def set_password_from_invitation(token: str):
+    """Single-use link (7 days) to choose a password; only the token's sha256 is stored."""
+    invitation = find_invitation(token)
+    problem = invitation_problem(invitation)
+    if problem:
+        return _link_problem_page(problem, token)
+    user = db.session.get(User, invitation.user_id)
+    form = SetPasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        if not claim_invitation(invitation):
+            db.session.rollback()
+            return _link_problem_page("used", token)
+        set_password(user, form.password.data)  # commits the claim too
+        if current_user.is_authenticated:
+            logout_user()
+        session.clear()
+        flash("Je wachtwoord is ingesteld. Log nu in met je e-mailadres en wachtwoord.", "success")
+        return redirect(url_for("auth.login"))
+    elif form.errors:
+        status = 422
+    return render_template("auth/set_password.html", form=form, user=user), status
+
+
+@bp.post("/wachtwoord-instellen/<token>/nieuwe-link", endpoint="request_new_link")
+@limiter.limit("5 per hour")
+def request_new_link(token: str):
+    """Mail a fresh link to the account's own address (never to the requester)."""
+    invitation = find_invitation(token)
+    if not RequestLinkForm().validate_on_submit():
+        abort(400)
+    user = db.session.get(User, invitation.user_id) if invitation else None
+    if user is not None and user.active and mail_configured():
+        new_token = new_invitation(user, None)
+        audit(None, "uitnodiging.aangevraagd", f"{user.name} <{user.email}> vroeg een nieuwe link")
+        db.session.commit()
+        link = absolute_url("auth.set_password", token=new_token)
+        try:
+            send_mail(user.email, "Je nieuwe link voor Klantwijs", invitation_text(user.name, link))
+        except MailError:
+            current_app.logger.warning("New-link mail to %s failed", user.email, exc_info=True)
+    return render_template("auth/link_requested.html")

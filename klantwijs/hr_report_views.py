@@ -1,0 +1,102 @@
+"""Beheer views: Voortgang (matrix and CSV) and Vragen-inzicht."""
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import Response, render_template, request
+
+from .errors import render_error
+from .extensions import db
+from .hr_people_views import course, team_choices
+from .models import Team
+from .reports import STATUS_FILTERS, build_report, question_insight
+from .reports import report_csv as make_csv
+
+
+class BadFilter(Exception):
+    pass
+
+
+def _filters() -> dict:
+    """team, module and status from the query string; unknown values are refused (400)."""
+    raw_team = (request.args.get("team") or "").strip()
+    raw_module = (request.args.get("module") or "").strip()
+    raw_status = (request.args.get("status") or "").strip()
+    team_id = None
+    if raw_team:
+        if not raw_team.isdigit() or len(raw_team) > 12:
+            raise BadFilter
+        team_id = int(raw_team)
+        if db.session.get(Team, team_id) is None:
+            raise BadFilter
+    if raw_module and course().get(raw_module) is None:
+        raise BadFilter
+    if raw_status and raw_status not in STATUS_FILTERS:
+        raise BadFilter
+    return {"team_id": team_id, "module_slug": raw_module or None, "status": raw_status or None}
+
+
+def _bad_filter():
+    return render_error(
+        400, "Dit filter bestaat niet (meer). Kies opnieuw een team, module of status."
+    )
+
+
+def report():
+    try:
+        filters = _filters()
+    except BadFilter:
+        return _bad_filter()
+    data = build_report(course(), dt.date.today(), **filters)
+    return render_template(
+        "hr/report.html",
+        report=data,
+        filters=filters,
+        team_choices=team_choices(),
+        modules=course().modules,
+        statuses=STATUS_FILTERS,
+        query=request.args.to_dict(),
+    )
+
+
+def report_csv():
+    try:
+        filters = _filters()
+    except BadFilter:
+        return _bad_filter()
+    data = build_report(course(), dt.date.today(), **filters)
+    body = make_csv(data, filters["status"])
+    filename = f"voortgang-{dt.date.today().isoformat()}.csv"
+    return Response(
+        body.encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Type": "text/csv; charset=utf-8",
+        },
+    )
+
+
+def insight():
+    try:
+        filters = _filters()
+    except BadFilter:
+        return _bad_filter()
+    module = course().get(filters["module_slug"]) if filters["module_slug"] else None
+    if module is None and course().modules:
+        module = course().modules[0]
+    rows = question_insight(module, filters["team_id"]) if module else []
+    team_name = (
+        db.session.scalar(sa.select(Team.name).where(Team.id == filters["team_id"]))
+        if filters["team_id"]
+        else None
+    )
+    return render_template(
+        "hr/insight.html",
+        module=module,
+        rows=rows,
+        filters=filters,
+        team_name=team_name,
+        team_choices=team_choices(),
+        modules=course().modules,
+    )

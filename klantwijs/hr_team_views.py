@@ -1,0 +1,146 @@
+"""Beheer views: Teams (create, rename, members, delete)."""
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from .extensions import db
+from .hr_forms import ConfirmForm, MembersForm, TeamForm
+from .hr_people_views import actor, course
+from .models import Assignment, Membership, Team, User
+from .people import HrError, create_team, delete_team, rename_team
+from .people import add_members as add_members_op
+from .people import remove_member as remove_member_op
+
+
+def _member_choices(team: Team) -> list[tuple[int, str]]:
+    members = sa.select(Membership.user_id).where(Membership.team_id == team.id)
+    return [
+        (uid, f"{name} ({email})")
+        for uid, name, email in db.session.execute(
+            sa.select(User.id, User.name, User.email)
+            .where(User.id.not_in(members))
+            .order_by(sa.func.lower(User.name), User.email)
+        )
+    ]
+
+
+def teams():
+    form = TeamForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            team = create_team(actor(), form.name.data)
+        except HrError as exc:
+            db.session.rollback()
+            form.name.errors.append(str(exc))
+            status = 422
+        else:
+            flash(f"Team {team.name} is aangemaakt.", "success")
+            return redirect(url_for("hr.team", team_id=team.id))
+    elif form.errors:
+        status = 422
+    rows = db.session.execute(
+        sa.select(Team, sa.func.count(Membership.user_id))
+        .outerjoin(Membership, Membership.team_id == Team.id)
+        .group_by(Team.id)
+        .order_by(sa.func.lower(Team.name))
+    ).all()
+    return render_template("hr/teams.html", rows=rows, form=form), status
+
+
+def _team_page(team: Team, rename_form=None, members_form=None, status=200):
+    members = db.session.scalars(
+        sa.select(User).join(Membership).where(Membership.team_id == team.id).order_by(User.name)
+    ).all()
+    if members_form is None:
+        members_form = MembersForm()
+        members_form.people.choices = _member_choices(team)
+    assignments = db.session.scalars(
+        sa.select(Assignment).where(Assignment.team_id == team.id).order_by(Assignment.due_date)
+    ).all()
+    return render_template(
+        "hr/team.html",
+        team=team,
+        members=members,
+        rename_form=rename_form or TeamForm(name=team.name, formdata=None),
+        members_form=members_form,
+        assignments=assignments,
+        course=course(),
+    ), status
+
+
+def team(team_id: int):
+    return _team_page(db.get_or_404(Team, team_id))
+
+
+def rename(team_id: int):
+    team = db.get_or_404(Team, team_id)
+    form = TeamForm()
+    if form.validate_on_submit():
+        try:
+            rename_team(actor(), team, form.name.data)
+        except HrError as exc:
+            db.session.rollback()
+            form.name.errors.append(str(exc))
+        else:
+            flash(f"Het team heet nu {team.name}.", "success")
+            return redirect(url_for("hr.team", team_id=team.id))
+    return _team_page(team, rename_form=form, status=422)
+
+
+def add_members(team_id: int):
+    team = db.get_or_404(Team, team_id)
+    form = MembersForm()
+    form.people.choices = _member_choices(team)
+    if form.validate_on_submit():
+        try:
+            added = add_members_op(actor(), team, form.people.data)
+        except HrError as exc:
+            db.session.rollback()
+            form.people.errors.append(str(exc))
+        else:
+            flash(f"{added} medewerker(s) toegevoegd aan {team.name}.", "success")
+            return redirect(url_for("hr.team", team_id=team.id))
+    return _team_page(team, members_form=form, status=422)
+
+
+def remove_member(team_id: int, user_id: int):
+    team = db.get_or_404(Team, team_id)
+    user = db.get_or_404(User, user_id)
+    form = ConfirmForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        remove_member_op(actor(), team, user)
+        flash(f"{user.name} is uit {team.name} gehaald.", "success")
+        return redirect(url_for("hr.team", team_id=team.id))
+    return render_template(
+        "hr/confirm.html",
+        title=f"{user.name} uit {team.name} halen?",
+        message="Modules die aan dit team zijn toegewezen, gelden daarna niet meer voor deze "
+        "medewerker. Resultaten en pogingen blijven bewaard.",
+        button="Uit team halen",
+        form=form,
+        back=url_for("hr.team", team_id=team.id),
+    )
+
+
+def delete(team_id: int):
+    team = db.get_or_404(Team, team_id)
+    form = ConfirmForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        name = team.name
+        delete_team(actor(), team)
+        flash(f"Team {name} is verwijderd. Resultaten van de leden blijven bewaard.", "success")
+        return redirect(url_for("hr.teams"))
+    return render_template(
+        "hr/confirm.html",
+        title=f"Team {team.name} verwijderen?",
+        message="Het team en de toewijzingen aan dit team verdwijnen. De medewerkers, hun "
+        "pogingen en resultaten blijven bewaard.",
+        button="Team verwijderen",
+        form=form,
+        back=url_for("hr.team", team_id=team.id),
+    )
