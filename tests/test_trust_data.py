@@ -80,7 +80,9 @@ def test_sqlite_file_backup_refused_on_postgresql_and_json_is_readable(make_app,
     assert {"users", "attempts", "answers", "teams"} <= set(document["tables"])
     assert document["revision"]
     if db_dialect(app) == "postgresql":
-        result = app.test_cli_runner().invoke(backup_command, [str(tmp_path / "x.db"), "--format", "sqlite"])
+        result = app.test_cli_runner().invoke(
+            backup_command, [str(tmp_path / "x.db"), "--format", "sqlite"]
+        )
         assert result.exit_code != 0 and "json" in result.output
 
 
