@@ -1,0 +1,210 @@
+"""Taking a quiz through the test client: flow, saving, hand-in, result, retake, practice."""
+
+import dataclasses
+import re
+
+import sqlalchemy as sa
+
+from klantwijs.content import Course
+from klantwijs.extensions import db
+from klantwijs.models import Answer, Attempt
+from tests.learner_helpers import (
+    answer_all,
+    answer_form,
+    load,
+    number_of,
+    question_url,
+    shown_question,
+    start,
+    take_quiz,
+)
+
+
+def test_start_creates_an_attempt_and_shows_one_question_per_screen(client, learner, app):
+    attempt_id = start(client)
+    page = client.get(question_url(attempt_id, 1)).text
+    assert "Vraag 1 van 4" in page
+    assert 'name="csrf_token"' in page
+    assert ">Volgende<" in page and ">Vorige<" not in page
+    assert ">Vorige<" in client.get(question_url(attempt_id, 2)).text
+    assert client.get(question_url(attempt_id, 5)).status_code == 404
+    assert client.get(question_url(attempt_id, 0)).status_code == 404
+
+
+def test_volgende_and_vorige_save_the_answer_and_move(client, learner, app):
+    attempt_id = start(client)
+    response = client.post(question_url(attempt_id, 1), data=answer_form(app, attempt_id, 1))
+    assert response.location.endswith(question_url(attempt_id, 2))
+    data = answer_form(app, attempt_id, 2, go="vorige")
+    response = client.post(question_url(attempt_id, 2), data=data)
+    assert response.location.endswith(question_url(attempt_id, 1))
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Answer.id))) == 2
+
+
+def test_saved_answers_come_back_after_a_reload_and_a_new_start(client, learner, app):
+    attempt_id = start(client)
+    number = number_of(app, attempt_id, "single")
+    data = answer_form(app, attempt_id, number)
+    client.post(question_url(attempt_id, number), data=data)
+    page = client.get(question_url(attempt_id, number)).text
+    assert re.search(rf'value="{data["antwoord"]}" checked', page)
+    # Coming back tomorrow: Start de toets resumes the same attempt at the first open question.
+    assert start(client) == attempt_id
+    intro = client.get("/modules/alpha/quiz")
+    assert intro.status_code == 302 and f"/pogingen/{attempt_id}/" in intro.location
+
+
+def test_an_ordering_list_left_as_it_was_counts_as_not_answered(client, learner, app):
+    attempt_id = start(client)
+    number = number_of(app, attempt_id, "ordering")
+    shown = shown_question(app, attempt_id, number)
+    data = {f"plaats-{value}": str(i) for i, (value, _) in enumerate(shown.items, 1)}
+    client.post(question_url(attempt_id, number), data={**data, "ga": "volgende"})
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Answer.id))) == 0
+    overview = client.get(f"/pogingen/{attempt_id}/overzicht").text
+    assert "Je hebt nog 4 vragen niet beantwoord" in overview
+
+
+def test_omhoog_and_omlaag_work_without_javascript(client, learner, app):
+    attempt_id = start(client)
+    number = number_of(app, attempt_id, "ordering")
+    shown = shown_question(app, attempt_id, number)
+    places = {f"plaats-{value}": str(i) for i, (value, _) in enumerate(shown.items, 1)}
+    second_value, second = shown.items[1]
+    response = client.post(
+        question_url(attempt_id, number), data={**places, "ga": f"omhoog-{second_value}"}
+    )
+    assert response.status_code == 302 and response.location.endswith("#vraag")
+    with app.app_context():
+        saved = db.session.scalar(sa.select(Answer.response))
+    assert saved[0] == second.id and saved[1] == shown.items[0][1].id
+    page = client.get(question_url(attempt_id, number)).text
+    assert page.index(f'id="stap-{second_value}"') < page.index(f'id="stap-{shown.items[0][0]}"')
+    assert f'Omhoog<span class="visually-hidden">: {second.text}</span>' in page
+
+
+def test_review_screen_lists_questions_and_hands_in(client, learner, app):
+    attempt_id = start(client)
+    answer_all(client, app, attempt_id)
+    page = client.get(f"/pogingen/{attempt_id}/overzicht").text
+    assert "Je hebt alle vragen beantwoord" in page and ">Inleveren<" in page
+    assert page.count("Beantwoord</span>") == 4
+    response = client.post(f"/pogingen/{attempt_id}/inleveren")
+    assert response.location.endswith(f"/pogingen/{attempt_id}/uitslag")
+
+
+def test_result_shows_score_verdict_answers_feedback_and_lesson_links(client, learner, app):
+    attempt_id = start(client)
+    single = number_of(app, attempt_id, "ordering")
+    answer_all(client, app, attempt_id, wrong_numbers=(single,))
+    client.post(f"/pogingen/{attempt_id}/inleveren")
+    page = client.get(f"/pogingen/{attempt_id}/uitslag").text
+    assert "Score: <strong>3 van 4</strong> (75%)" in page
+    assert "Niet geslaagd" in page and "80%" in page
+    assert "Jouw volgorde:" in page and "hoort op plaats" in page
+    assert "De goede volgorde:" in page and "Eerst luisteren." in page
+    assert "staat de lijst precies omgekeerd, dan 0" in page  # the ordering rule, shown
+    assert 'href="/modules/alpha#luisteren"' in page
+    assert ">Opnieuw proberen<" in page and ">Oefen je fouten<" in page
+    assert "Het goede antwoord:" in page or "De goede antwoorden:" in page
+
+
+def test_a_perfect_result_is_geslaagd_without_practice(client, learner, app):
+    attempt_id = take_quiz(client, app)
+    page = client.get(f"/pogingen/{attempt_id}/uitslag").text
+    assert "4 van 4</strong> (100%)" in page and "<strong>Geslaagd</strong>" in page
+    assert "Oefen je fouten" not in page and "Opnieuw proberen" in page
+
+
+def test_chosen_option_feedback_is_on_the_result(client, learner, app):
+    attempt_id = start(client)
+    number = number_of(app, attempt_id, "scenario")
+    client.post(question_url(attempt_id, number), data=answer_form(app, attempt_id, number, False))
+    client.post(f"/pogingen/{attempt_id}/inleveren")
+    page = client.get(f"/pogingen/{attempt_id}/uitslag").text
+    shown = shown_question(app, attempt_id, number)
+    chosen = next(o for _, o in shown.items if not o.correct)
+    assert chosen.feedback in page and "Mijn pakket is wéér niet bezorgd!" in page
+
+
+def test_retake_starts_a_new_attempt_and_best_score_counts(client, learner, app):
+    first = take_quiz(client, app, right=True)
+    second = take_quiz(client, app, right=False)
+    assert second != first
+    assert "Beste score: 100%" in client.get("/").text
+
+
+def test_open_result_of_open_attempt_goes_to_review(client, learner, app):
+    attempt_id = start(client)
+    response = client.get(f"/pogingen/{attempt_id}/uitslag")
+    assert response.location.endswith(f"/pogingen/{attempt_id}/overzicht")
+
+
+def test_practice_round_gives_feedback_right_away_and_leaves_the_score(client, learner, app):
+    exam = take_quiz(client, app, right=False)
+    assert "Oefen je fouten" in client.get(f"/pogingen/{exam}/uitslag").text
+    response = client.post("/modules/alpha/oefenen")
+    practice = int(re.search(r"/pogingen/(\d+)/", response.location).group(1))
+    total = len(load(app, practice).question_ids)
+    assert total == 4
+    page = client.get(question_url(practice, 1)).text
+    assert "Oefen je fouten: vraag 1 van 4" in page and ">Controleer<" in page
+    refused = client.post(question_url(practice, 1), data={"ga": "controleer"})
+    assert refused.status_code == 422 and "Kies eerst een antwoord" in refused.text
+    for number in range(1, total + 1):
+        data = answer_form(app, practice, number, right=number != 1, go="controleer")
+        response = client.post(question_url(practice, number), data=data)
+        assert response.location.endswith("#uitleg")
+        page = client.get(question_url(practice, number)).text
+        assert ("Fout</span>" if number == 1 else "Goed</span>") in page
+        assert "disabled" in page
+    assert load(app, practice).submitted_at is not None
+    result = client.get(f"/pogingen/{practice}/uitslag").text
+    assert "Oefenronde" in result and "telt niet mee" in result
+    home = client.get("/").text
+    assert "Beste score: 0%" in home and "Geslaagd" not in home
+    assert "Oefenronde" in client.get("/voortgang").text
+
+
+def test_practice_without_mistakes_says_so(client, learner, app):
+    take_quiz(client, app, right=True)
+    response = client.post("/modules/alpha/oefenen", follow_redirects=True)
+    assert "geen fouten om te oefenen" in response.text
+
+
+def test_changed_quiz_restarts_the_open_attempt_with_a_notice(client, learner, app):
+    attempt_id = start(client)
+    client.post(question_url(attempt_id, 1), data=answer_form(app, attempt_id, 1))
+    course: Course = app.extensions["course"]
+    alpha = course.get("alpha")
+    changed = dataclasses.replace(alpha, quiz=dataclasses.replace(alpha.quiz, version="v2"))
+    app.extensions["course"] = dataclasses.replace(
+        course, modules=(changed, course.get("beta")), by_slug={**course.by_slug, "alpha": changed}
+    )
+    response = client.get(question_url(attempt_id, 2), follow_redirects=True)
+    assert "De toets is aangepast sinds je begon" in response.text
+    assert "Vraag 1 van 4" in response.text
+    with app.app_context():
+        attempts = db.session.scalars(sa.select(Attempt)).all()
+        assert [a.content_version for a in attempts] == ["v2"]
+        assert db.session.scalar(sa.select(sa.func.count(Answer.id))) == 0
+
+
+def test_csrf_token_is_required_to_start_answer_and_hand_in(make_app, make_user):
+    from tests.conftest import PASSWORD
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+    user = make_user()
+    client = app.test_client()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/inloggen").text)[1]
+    client.post("/inloggen", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    lesson = client.get("/modules/alpha").text
+    assert client.post("/modules/alpha/quiz").status_code == 400
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', lesson)[1]
+    response = client.post("/modules/alpha/quiz", data={"csrf_token": token})
+    attempt_id = int(re.search(r"/pogingen/(\d+)/", response.location)[1])
+    assert client.post(question_url(attempt_id, 1), data={"ga": "volgende"}).status_code == 400
+    assert client.post(f"/pogingen/{attempt_id}/inleveren").status_code == 400
+    assert 'name="csrf_token"' in client.get(question_url(attempt_id, 1)).text
