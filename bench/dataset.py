@@ -7,7 +7,9 @@ and one HR user. Question and option ids come from the real course content.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import random
 import time
 from dataclasses import dataclass
@@ -48,8 +50,19 @@ def sqlite_url() -> str:
     return f"sqlite:///{RESULTS / 'bench.db'}"
 
 
-def pg_url() -> str:
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_DATABASE
+SMALL = Spec(learners=10, teams=2, submitted=60, open_other=2, page_users=(1, 2),
+              mixed_users=(3, 4), handin_users=(9, 10))
+
+
+def pg_url(name: str = PG_DATABASE) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def small_url(url: str) -> str:
+    """Where the 10-person dataset goes, next to the big one and of the same kind."""
+    if url.startswith("sqlite"):
+        return f"sqlite:///{RESULTS / 'bench-small.db'}"
+    return pg_url(PG_DATABASE + "_small")
 
 
 def app_config(url: str) -> dict:
@@ -69,17 +82,20 @@ def reset(url: str) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
         return
+    name = sa.make_url(url).database
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{PG_DATABASE}"'))
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
 
 
 def drop_pg() -> None:
+    """Remove the bench databases from PostgreSQL."""
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
+        for name in (PG_DATABASE, PG_DATABASE + "_small"):
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 
@@ -114,8 +130,9 @@ def build(url: str, spec: Spec = Spec(), log=print) -> dict:
     started = time.perf_counter()
     reset(url)
     app = create_app(app_config(url))
+    with app.app_context(), contextlib.redirect_stderr(io.StringIO()):
+        upgrade()  # alembic's INFO lines go to the StringIO, not the report
     with app.app_context():
-        upgrade()
         tables = db.metadata.tables
         course = app.extensions["course"]
         summary = _fill(db.engine, tables, course, spec)

@@ -144,9 +144,13 @@ def form_action(form: Form, page_url: str) -> str:
     return urlsplit(action).path + (f"?{urlsplit(action).query}" if urlsplit(action).query else "")
 
 
-def start_or_resume(client, routes: Routes, slug: str) -> Page:
-    """From the quiz start page to a question page (or the overview of a full attempt)."""
+def start_or_resume(client, routes: Routes, slug: str, record=None) -> Page:
+    """From the quiz start page to a question page (or the overview of a full attempt).
+
+    `record(label, page)`, when given, sees every request made on the way."""
+    record = record or (lambda _label, _page: None)
     page = client.get(routes.url("quiz_intro", slug=slug))
+    record("open quiz (GET)", page)
     for _ in range(3):
         kind, _values = routes.which(page.url)
         if kind in ("question", "overview"):
@@ -161,6 +165,7 @@ def start_or_resume(client, routes: Routes, slug: str) -> Page:
             raise FlowError(f"no start form on {page.url} (status {page.status})")
         data = [(f.name, f.value) for f in start.fields if f.name and f.tag == "input"]
         page = client.post(form_action(start, page.url), data)
+        record("start quiz (POST)", page)
     raise FlowError(f"did not reach a question from {slug}: at {page.url}")
 
 

@@ -59,14 +59,13 @@ def check_targets(results: dict) -> list[dict]:
         q = results["databases"][d].get("queries", {})
         parts = []
         for k in ("hr_report", "hr_csv"):
-            if k in q and k + "_one_team" in q:
-                parts.append(f"{k}: {q[k]['queries']} (1,000) vs {q[k + '_one_team']['queries']} (25)")
-                oks.append(q[k]["queries"] == q[k + "_one_team"]["queries"])
-            elif k in q:
-                parts.append(f"{k}: {q[k]['queries']} (1,000; no team filter found)")
+            if k in q and k + "_small" in q:
+                parts.append(f"{k}: {q[k]['queries']} (1,000 people) vs "
+                             f"{q[k + '_small']['queries']} (10)")
+                oks.append(q[k]["queries"] == q[k + "_small"]["queries"])
         if parts:
             measured[d] = "; ".join(parts)
-    row("HR pages: queries constant in the number of people", "same count for 25 and 1,000",
+    row("HR pages: queries constant in the number of people", "same count for 10 and 1,000",
         measured, all(oks) if oks else None)
 
     measured, oks = {}, []
@@ -125,8 +124,8 @@ def markdown(results: dict) -> str:
         for key, sc in r.get("scenarios", {}).items():
             target = RATIO_TARGETS.get(key)
             stmts = q.get(key, {}).get("queries")
-            if key + "_one_team" in q:
-                stmts = f"{stmts} (25 people: {q[key + '_one_team']['queries']})"
+            if key + "_small" in q:
+                stmts = f"{stmts} (10 people: {q[key + '_small']['queries']})"
             if sc.get("skip"):
                 out.append(f"| {sc['title']} | – | – | – | {_fmt(target, 0, '') if target is None else f'≥ {target:.0%}'} | – | – | {stmts if stmts is not None else '–'} | {sc['skip']} |")
                 continue

@@ -21,7 +21,9 @@ function init(args)
   for line in io.lines(file) do
     local method, path, cookie, body = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
     if method then
-      local headers = {}
+      -- The login client's User-Agent: Flask-Login's session protection hashes it, and a
+      -- different one would mark the session non-fresh (and re-sign it) on every request.
+      local headers = {["User-Agent"] = "klantwijs-bench"}
       if cookie ~= "" then headers["Cookie"] = cookie end
       if body ~= "" then
         headers["Content-Type"] = "application/x-www-form-urlencoded"

@@ -14,9 +14,10 @@ def run(sc: Scenario, app_base: str, hello_base: str, rounds: int, seconds: floa
     per_round = []
     remaining = list(sc.lines)
     exhausted = False
+    seconds = max(seconds, sc.min_seconds)
     for r in range(rounds):
         base_file = wrk.write_requests(workdir / f"{sc.key}-baseline.tsv", sc.baseline_lines())
-        baseline = wrk.run(hello_base, base_file, seconds)
+        baseline = wrk.run(hello_base, base_file, seconds, sc.connections)
         if sc.consumable:
             if len(remaining) < 2:
                 exhausted = True
@@ -24,9 +25,9 @@ def run(sc: Scenario, app_base: str, hello_base: str, rounds: int, seconds: floa
             page_file = wrk.write_requests(workdir / f"{sc.key}-{r}.tsv", remaining)
         else:
             page_file = wrk.write_requests(workdir / f"{sc.key}.tsv", sc.lines)
-        page = wrk.run(app_base, page_file, seconds)
+        page = wrk.run(app_base, page_file, seconds, sc.connections)
         if sc.consumable:
-            used = page["requests"] + wrk.CONNECTIONS  # in flight at the end count too
+            used = page["requests"] + sc.connections  # in flight at the end count too
             if used > len(remaining):
                 exhausted = True
             remaining = remaining[used:]

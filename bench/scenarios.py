@@ -26,6 +26,10 @@ class Scenario:
     skip: str | None = None
     example: str = ""
     expect: tuple[int, ...] = (200,)
+    # Slow pages (HR: hundreds of ms each) get one connection per worker and at least
+    # min_seconds, so that enough requests finish inside a run to count.
+    connections: int = 8
+    min_seconds: float = 0
 
     def baseline_lines(self) -> list[Line]:
         """The hello-world request: same method, headers and body size, path '/'."""
@@ -50,6 +54,8 @@ def new_scenarios(routes: Routes) -> list[Scenario]:
         sc = Scenario(key, title, method, needs, consumable=key == "hand_in")
         if method == "POST":
             sc.expect = (302, 303)
+        if key.startswith("hr_"):
+            sc.connections, sc.min_seconds = 2, 3
         missing = routes.missing(*needs)
         if missing:
             sc.skip = "not available yet: no route for " + ", ".join(missing)
