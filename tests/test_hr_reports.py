@@ -1,0 +1,296 @@
+"""Voortgang, Download CSV and Vragen-inzicht: statuses, filters, totals, format, query count."""
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from sqlalchemy import event
+
+from klantwijs.extensions import db
+from klantwijs.models import Membership, Role, User
+from klantwijs.reports import CSV_COLUMNS, neutralise
+from tests.hr_helpers import (
+    TODAY,
+    login_as,
+    make_assignment,
+    make_attempt,
+    make_team,
+    make_view,
+)
+
+YESTERDAY = TODAY - dt.timedelta(days=1)
+
+
+@pytest.fixture
+def hr(make_user, client):
+    return login_as(make_user, client, role="hr")
+
+
+@pytest.fixture
+def world(app, make_user):
+    """Team Verkoop with five people in five states for module alpha; beta late for one."""
+    people = {
+        key: make_user(name=name, email=f"{key}@example.nl")
+        for key, name in [
+            ("niet", "Nina Niet"),
+            ("gelezen", "Gerrit Gelezen"),
+            ("bezig", "Bea Bezig"),
+            ("geslaagd", "Geert Geslaagd"),
+            ("laat", "Lotte Laat"),
+        ]
+    }
+    team = make_team(app, "Verkoop", people.values())
+    make_assignment(app, "alpha", team_id=team)
+    make_assignment(app, "beta", user_id=people["laat"].id, due=YESTERDAY)
+    make_view(app, people["gelezen"].id)
+    make_attempt(app, people["bezig"].id, submitted=False)
+    make_attempt(app, people["geslaagd"].id, score=3, max_score=5, passed=False)
+    make_attempt(
+        app,
+        people["geslaagd"].id,
+        score=4.5,
+        max_score=5,
+        passed=True,
+        when=dt.datetime(2026, 3, 2, 10, 0),
+    )
+    make_attempt(app, people["laat"].id, slug="beta", score=1, max_score=5, passed=False)
+    return team, people
+
+
+def csv_rows(response) -> list[list[str]]:
+    assert response.data.startswith(b"\xef\xbb\xbf")
+    text = response.data.decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text), delimiter=";"))
+
+
+def test_matrix_shows_every_status(client, hr, world):
+    page = client.get("/beheer/voortgang")
+    assert page.status_code == 200
+    text = page.text
+    for status in ["Niet begonnen", "Gelezen", "Bezig", "Geslaagd", "Te laat"]:
+        assert f">{status}</span>" in text
+    assert "op 02-03-2026" in text and "beste score 90%" in text
+    assert "Alfa: de testmethode" in text and "niet toegewezen" in text
+    assert 'class="table-scroll"' in text
+
+
+def test_totals_per_module(client, hr, world):
+    text = client.get("/beheer/voortgang").text
+    assert "<td>5</td><td>20% (1)</td><td>0% (0)</td>" in text  # alpha
+    assert "<td>1</td><td>0% (0)</td><td>100% (1)</td>" in text  # beta
+
+
+@pytest.mark.parametrize(
+    ("query", "present", "absent"),
+    [
+        ("status=geslaagd", ["Geert Geslaagd"], ["Nina Niet", "Lotte Laat"]),
+        ("status=te-laat", ["Lotte Laat"], ["Geert Geslaagd"]),
+        ("status=gelezen", ["Gerrit Gelezen"], ["Bea Bezig"]),
+        ("status=niet-begonnen", ["Nina Niet", "Lotte Laat"], ["Geert Geslaagd"]),
+        ("module=beta", ["Lotte Laat"], ["Nina Niet"]),
+    ],
+)
+def test_filters(client, hr, world, query, present, absent):
+    text = client.get(f"/beheer/voortgang?{query}").text
+    for name in present:
+        assert name in text
+    for name in absent:
+        assert name not in text
+
+
+def test_team_filter(client, app, hr, world, make_user):
+    outsider = make_user(name="Olaf Ander")
+    make_assignment(app, "alpha", user_id=outsider.id)
+    team, _ = world
+    assert "Olaf Ander" in client.get("/beheer/voortgang").text
+    assert "Olaf Ander" not in client.get(f"/beheer/voortgang?team={team}").text
+
+
+@pytest.mark.parametrize(
+    "query", ["team=abc", "team=99999", "module=bestaat-niet", "status=weg", "team=" + "9" * 40]
+)
+def test_bad_filters_are_400(client, hr, world, query):
+    for url in ["/beheer/voortgang", "/beheer/voortgang.csv", "/beheer/vragen-inzicht"]:
+        response = client.get(f"{url}?{query}")
+        assert response.status_code == 400
+        assert "Dit filter bestaat niet" in response.text
+
+
+def test_inactive_people_stay_in_the_report_marked(client, app, hr, world):
+    _, people = world
+    with app.app_context():
+        db.session.get(User, people["geslaagd"].id).active = False
+        db.session.commit()
+    text = client.get("/beheer/voortgang").text
+    assert "Geert Geslaagd" in text and ">inactief</span>" in text
+    rows = csv_rows(client.get("/beheer/voortgang.csv"))
+    assert any(r[0] == "Geert Geslaagd (inactief)" and r[6] == "Geslaagd" for r in rows)
+
+
+def test_person_detail_lists_attempts(client, hr, world):
+    _, people = world
+    page = client.get(f"/beheer/medewerkers/{people['geslaagd'].id}")
+    assert page.status_code == 200
+    assert "4,5 van 5 (90%)" in page.text and "3 van 5 (60%)" in page.text
+    assert "Niet geslaagd" in page.text and ">Geslaagd</span>" in page.text
+
+
+def test_csv_format(client, hr, world):
+    response = client.get("/beheer/voortgang.csv")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = csv_rows(response)
+    assert (
+        rows[0]
+        == CSV_COLUMNS
+        == [
+            "naam",
+            "e-mail",
+            "team",
+            "module",
+            "toegewezen op",
+            "deadline",
+            "status",
+            "beste score",
+            "geslaagd op",
+            "pogingen",
+        ]
+    )
+    assert len(rows) == 1 + 6
+    geert = next(r for r in rows if r[1] == "geslaagd@example.nl")
+    assert geert == [
+        "Geert Geslaagd",
+        "geslaagd@example.nl",
+        "Verkoop",
+        "Alfa: de testmethode",
+        TODAY.isoformat(),
+        (TODAY + dt.timedelta(days=14)).isoformat(),
+        "Geslaagd",
+        "90%",
+        "2026-03-02",
+        "2",
+    ]
+    lotte = [r for r in rows if r[1] == "laat@example.nl"]
+    assert sorted(r[6] for r in lotte) == ["Niet begonnen", "Te laat"]
+    filtered = csv_rows(client.get("/beheer/voortgang.csv?status=te-laat"))
+    assert [r[1] for r in filtered[1:]] == ["laat@example.nl"]
+
+
+@pytest.mark.parametrize("evil", ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(1)", "\tx", "\rx"])
+def test_csv_neutralises_formulas(client, app, hr, make_user, evil):
+    with app.app_context():
+        user = User(email="evil@example.nl", name=evil + " Naam")
+        db.session.add(user)
+        db.session.commit()
+        db.session.refresh(user)
+        db.session.expunge(user)
+    team = make_team(app, evil + " team", [user])
+    make_assignment(app, "alpha", team_id=team)
+    rows = csv_rows(client.get("/beheer/voortgang.csv"))
+    assert rows[1][0] == "'" + evil + " Naam"
+    assert rows[1][2] == "'" + evil + " team"
+    assert neutralise("gewoon") == "gewoon" and neutralise("") == ""
+
+
+def test_question_insight(client, app, hr, world, make_user):
+    team, people = world
+    outsider = make_user()
+    answers_wrong = {
+        "eerste-stap": (["b"], 0.0),
+        "goede-gewoonten": (["a", "c"], 0.0),
+        "volgorde": (["samenvatten", "luisteren", "oplossen", "afronden"], 0.0),
+    }
+    answers_right = {
+        "eerste-stap": (["a"], 1.0),
+        "goede-gewoonten": (["a", "b"], 1.0),
+        "volgorde": (["luisteren", "samenvatten", "oplossen", "afronden"], 1.0),
+    }
+    make_attempt(app, people["niet"].id, answers=answers_wrong)
+    make_attempt(app, people["gelezen"].id, answers=answers_wrong)
+    make_attempt(app, people["bezig"].id, answers=answers_right)
+    make_attempt(app, outsider.id, answers={"eerste-stap": (["c"], 0.0)})
+    make_attempt(app, outsider.id, answers={"eerste-stap": (["c"], 0.0)}, submitted=False)
+    text = client.get("/beheer/vragen-inzicht?module=alpha").text
+    assert "Wat doe je eerst?" in text
+    assert (
+        '<td>4</td>\n    <td>25%</td>\n    <td>Uitleggen <span class="small">2 keer</span>' in text
+    )
+    assert 'Onderbreken <span class="small">2 keer</span>' in text
+    assert "Samenvatten → Luisteren → Oplossen → Afronden" in text
+    team_text = client.get(f"/beheer/vragen-inzicht?module=alpha&team={team}").text
+    assert "<td>3</td>\n    <td>33%</td>" in team_text
+    assert "team Verkoop" in team_text
+
+
+class QueryCounter:
+    def __init__(self, engine):
+        self.engine = engine
+        self.count = 0
+
+    def __call__(self, *args, **kwargs):
+        self.count += 1
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self)
+
+
+def populate(app, n: int) -> None:
+    """n people in two teams, three modules assigned, varied states."""
+    with app.app_context():
+        users = [
+            User(email=f"p{n}-{i}@example.nl", name=f"P {i}", role=Role.LEARNER.value)
+            for i in range(n)
+        ]
+        db.session.add_all(users)
+        db.session.commit()
+        ids = [u.id for u in users]
+    teams = [make_team(app, f"Team {n}-{k}") for k in range(2)]
+    with app.app_context():
+        db.session.add_all(
+            Membership(user_id=uid, team_id=teams[i % 2]) for i, uid in enumerate(ids)
+        )
+        db.session.commit()
+    make_assignment(app, "alpha", team_id=teams[0])
+    make_assignment(app, "beta", team_id=teams[1], due=YESTERDAY)
+    make_assignment(app, "alpha", user_id=ids[1])
+    for i, uid in enumerate(ids):
+        if i % 3 == 0:
+            make_attempt(app, uid, answers={"eerste-stap": (["b"], 0.0)})
+        if i % 4 == 0:
+            make_view(app, uid, "beta")
+
+
+def statements(app, client, url: str) -> int:
+    with app.app_context():
+        engine = db.engine
+    with QueryCounter(engine) as counter:
+        response = client.get(url)
+    assert response.status_code == 200
+    return counter.count
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/beheer/voortgang",
+        "/beheer/voortgang.csv",
+        "/beheer/voortgang?status=te-laat",
+        "/beheer/vragen-inzicht?module=alpha",
+    ],
+)
+def test_report_query_count_is_constant(make_app, make_user, url):
+    counts = {}
+    for n in (10, 200):
+        app = make_app()
+        client = app.test_client()
+        login_as(make_user, client, role="hr")
+        populate(app, n)
+        counts[n] = statements(app, client, url)
+    print(f"{url}: {counts}")
+    assert counts[10] == counts[200]
