@@ -20,16 +20,13 @@
     items().forEach(function (li) {
       var handle = document.createElement('button');
       var icon = document.createElement('span');
-      var name = document.createElement('span');
       handle.type = 'button';
       handle.className = 'handle';
       handle.setAttribute('aria-describedby', 'uitleg-volgorde');
       icon.setAttribute('aria-hidden', 'true');
       icon.textContent = '\u2807\u2807';
-      name.className = 'visually-hidden';
-      name.textContent = 'Verplaats: ' + text(li);
+      handle.setAttribute('aria-label', 'Verplaats: ' + text(li));
       handle.appendChild(icon);
-      handle.appendChild(name);
       li.insertBefore(handle, li.firstChild);
     });
 
@@ -45,7 +42,7 @@
     }
     function announce(li) {
       var all = items();
-      say('Stap \u2018' + text(li) + '\u2019 staat nu op plaats ' + (all.indexOf(li) + 1) + ' van ' + all.length);
+      say("Stap '" + text(li) + "' staat nu op plaats " + (all.indexOf(li) + 1) + ' van ' + all.length);
     }
     /* Moves the neighbour, not the item itself, so focus and pointer capture stay put. */
     function step(li, delta) {
@@ -57,7 +54,7 @@
     }
     function move(li, delta, focusEl) {
       if (!step(li, delta)) {
-        say('Stap \u2018' + text(li) + '\u2019 staat al ' + (delta < 0 ? 'bovenaan.' : 'onderaan.'));
+        say("Stap '" + text(li) + "' staat al " + (delta < 0 ? 'bovenaan.' : 'onderaan.'));
         return;
       }
       sync();
