@@ -21,6 +21,7 @@ from tests.trust_helpers import (
     row_counts,
     rules,
     same,
+    staff,
     url_for_rule,
 )
 
@@ -34,6 +35,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("auth.logout", "POST"): Row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
     ("auth.change_password", "GET"): same(200),
     ("auth.change_password", "POST"): same(422),
+    # Wachtwoord instellen (the invitee's link; the token is the credential, no login needed)
+    ("auth.set_password", "GET"): Row(200, 200, 200, 200, 200),
+    ("auth.set_password", "POST"): Row(422, 422, 422, 422, 422),
+    ("auth.request_new_link", "POST"): Row(200, 200, 200, 200, 200),
     # Learner: course, lessons, progress
     ("learn.home", "GET"): Row(200, 200, 200, 200, 200),
     ("learn.lesson", "GET"): same(200, get_writes=frozenset({"lesson_views"})),
@@ -47,6 +52,40 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("quiz.overview", "GET"): own(200),
     ("quiz.hand_in", "POST"): own(302),
     ("quiz.result", "GET"): own(200, params={"attempt_id": "submitted_attempt_id"}),
+    # Beheer: hr and admin only; learners 403
+    ("hr.index", "GET"): staff(200),
+    ("hr.people", "GET"): staff(200),
+    ("hr.add_person", "GET"): staff(200),
+    ("hr.add_person", "POST"): staff(422),
+    ("hr.person", "GET"): staff(200),
+    ("hr.reinvite", "POST"): staff((200, 302)),
+    ("hr.deactivate", "GET"): staff(200),
+    ("hr.deactivate", "POST"): staff(302),
+    ("hr.reactivate", "POST"): staff(302),
+    ("hr.set_role", "POST"): Row(LOGIN, 403, 403, 403, 400),  # admin only
+    ("hr.audit_log", "GET"): Row(LOGIN, 403, 403, 403, 200),  # admin only
+    ("hr.import_people", "GET"): staff(200),
+    ("hr.import_people", "POST"): staff((400, 422)),
+    ("hr.import_confirm", "POST"): staff((302, 400, 422)),
+    ("hr.teams", "GET"): staff(200),
+    ("hr.teams", "POST"): staff(422),
+    ("hr.team", "GET"): staff(200),
+    ("hr.rename_team", "POST"): staff(422),
+    ("hr.add_members", "POST"): staff(422),
+    ("hr.remove_member", "GET"): staff(200),
+    ("hr.remove_member", "POST"): staff(302),
+    ("hr.delete_team", "GET"): staff(200),
+    ("hr.delete_team", "POST"): staff(302),
+    ("hr.assignments", "GET"): staff(200),
+    ("hr.assign", "GET"): staff(200),
+    ("hr.assign", "POST"): staff(422),
+    ("hr.edit_assignment", "GET"): staff(200),
+    ("hr.edit_assignment", "POST"): staff(422),
+    ("hr.remove_assignment", "GET"): staff(200),
+    ("hr.remove_assignment", "POST"): staff(302),
+    ("hr.report", "GET"): staff(200),
+    ("hr.report_csv", "GET"): staff(200),
+    ("hr.insight", "GET"): staff(200),
 }
 
 
@@ -72,9 +111,7 @@ def test_every_route_has_a_row(app):
     routed = {(rule.endpoint, method) for rule, method in rules(app)}
     missing = sorted(routed - set(MATRIX))
     stale = sorted(set(MATRIX) - routed)
-    assert not missing, (
-        f"routes without a row in tests/test_trust_routes.py MATRIX: {missing}"
-    )
+    assert not missing, f"routes without a row in tests/test_trust_routes.py MATRIX: {missing}"
     assert not stale, f"rows for routes that no longer exist: {stale}"
 
 
