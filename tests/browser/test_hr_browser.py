@@ -1,0 +1,162 @@
+"""HR on a desktop: import, assign to a team, a learner sets a password, HR sees Geslaagd."""
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+import sqlalchemy as sa
+
+from klantwijs.extensions import db
+from klantwijs.models import Team, User
+from tests.browser.helpers import assert_accessible, assert_no_sideways_scroll, small_tap_targets
+from tests.conftest import PASSWORD
+from tests.hr_helpers import make_assignment, make_attempt, make_team, make_view
+
+pytestmark = pytest.mark.browser
+
+CSV_FILE = (
+    "naam;e-mail;team\n"
+    "Anna de Vries;anna@example.nl;Verkoop\n"
+    "Bert Jansen;bert@example.nl;Verkoop\n"
+    "Kees;geen-adres;Verkoop\n"
+).encode()
+
+
+def log_in(page, email, password=PASSWORD):
+    page.goto("/inloggen")
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(password)
+    page.get_by_role("button", name="Inloggen").click()
+    page.get_by_role("heading", name="Mijn cursus").wait_for()
+
+
+def test_import_assign_invite_and_report(browser, live_server, desktop_page, app, make_user):
+    hr = make_user(name="Hanna HR", role="admin")
+    page = desktop_page
+    log_in(page, hr.email)
+    page.get_by_text("Menu").click()
+    page.get_by_role("link", name="Beheer").click()
+    page.get_by_role("heading", name="Beheer", exact=True).wait_for()
+    assert_accessible(page)
+
+    # Medewerkers importeren: preview with one bad row, then confirm.
+    page.get_by_role("link", name="Medewerkers importeren").first.click()
+    assert_accessible(page)
+    page.get_by_label("CSV-bestand").set_input_files(
+        {"name": "medewerkers.csv", "mimeType": "text/csv", "buffer": CSV_FILE}
+    )
+    page.get_by_role("button", name="Voorbeeld bekijken").click()
+    page.get_by_role("heading", name="Medewerkers importeren: voorbeeld").wait_for()
+    assert page.get_by_text("Dit is geen geldig e-mailadres.").is_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="2 medewerker(s) importeren").click()
+    page.get_by_role("heading", name="Medewerkers geïmporteerd").wait_for()
+    assert_accessible(page)
+    link = page.get_by_label("Uitnodigingslink voor Anna de Vries").input_value()
+    assert "/wachtwoord-instellen/" in link
+
+    # Module toewijzen to team Verkoop with a Deadline.
+    due = dt.date.today() + dt.timedelta(days=10)
+    page.goto("/beheer/toewijzingen/nieuw")
+    assert_accessible(page)
+    page.get_by_label("Alfa: de testmethode").check()
+    page.get_by_label("Een team").check()
+    page.get_by_label("Team", exact=True).select_option(label="Verkoop")
+    page.get_by_label("Deadline").fill(due.isoformat())
+    page.get_by_role("button", name="Module toewijzen").click()
+    page.get_by_role("heading", name="Toewijzingen").wait_for()
+    assert page.get_by_role("cell", name="team Verkoop", exact=True).is_visible()
+    assert_accessible(page)
+
+    # Anna sets her password from the invitation and logs in.
+    learner = browser.new_context(base_url=live_server.url, locale="nl-NL")
+    anna = learner.new_page()
+    anna.goto(link)
+    anna.get_by_role("heading", name="Wachtwoord instellen").wait_for()
+    assert_accessible(anna)
+    anna.get_by_label("Wachtwoord", exact=True).fill(PASSWORD)
+    anna.get_by_label("Herhaal wachtwoord").fill(PASSWORD)
+    anna.get_by_role("button", name="Wachtwoord instellen").click()
+    anna.get_by_role("heading", name="Inloggen").wait_for()
+    assert anna.get_by_text("Je wachtwoord is ingesteld.").is_visible()
+    log_in(anna, "anna@example.nl")
+    assert anna.get_by_text("Alfa: de testmethode").first.is_visible()
+    assert anna.get_by_text("Deadline").first.is_visible()
+    anna.goto(link)  # the link works once
+    anna.get_by_role("heading", name="Deze link werkt niet meer").wait_for()
+    learner.close()
+
+    # She passes the quiz (recorded as rows; the quiz itself has its own browser test).
+    with app.app_context():
+        anna_id = db.session.scalar(sa.select(User.id).where(User.email == "anna@example.nl"))
+    make_attempt(app, anna_id, slug="alpha", score=5, max_score=5, passed=True)
+
+    page.goto("/beheer/voortgang")
+    row = page.get_by_role("row").filter(has_text="Anna de Vries")
+    assert "Geslaagd" in row.inner_text()
+    assert "beste score 100%" in row.inner_text()
+    assert "Niet begonnen" in page.get_by_role("row").filter(has_text="Bert Jansen").inner_text()
+    assert_accessible(page)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download CSV").click()
+    data = open(download_info.value.path(), "rb").read()
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    anna_row = next(r for r in rows if r[1] == "anna@example.nl")
+    assert anna_row[2:4] == ["Verkoop", "Alfa: de testmethode"]
+    assert anna_row[5] == due.isoformat()
+    assert anna_row[6] == "Geslaagd"
+    assert anna_row[7] == "100%"
+
+    page.get_by_role("link", name="Anna de Vries").click()
+    page.get_by_role("heading", name="Anna de Vries").wait_for()
+    assert_accessible(page)
+    for url in [
+        "/beheer/medewerkers",
+        "/beheer/teams",
+        "/beheer/vragen-inzicht",
+        "/beheer/logboek",
+    ]:
+        page.goto(url)
+        assert_accessible(page)
+    assert page.get_by_text("medewerkers.geimporteerd").is_visible()
+
+
+def test_beheer_pages_on_a_phone(phone_page, app, make_user):
+    hr = make_user(name="Hanna HR", role="admin")
+    people = [make_user(name=f"Medewerker met een lange naam {i}") for i in range(4)]
+    team = make_team(app, "Klantenservice Noord-Holland", people)
+    assignment = make_assignment(app, "alpha", team_id=team)
+    make_assignment(app, "beta", team_id=team, due=dt.date.today() - dt.timedelta(days=1))
+    make_attempt(app, people[0].id, passed=True)
+    make_view(app, people[1].id)
+    page = phone_page
+    page.goto("/inloggen")
+    page.get_by_label("E-mailadres").fill(hr.email)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen").tap()
+    page.get_by_role("heading", name="Mijn cursus").wait_for()
+    with app.app_context():
+        team_id = db.session.scalar(sa.select(Team.id))
+    urls = [
+        "/beheer/",
+        "/beheer/medewerkers",
+        f"/beheer/medewerkers/{people[0].id}",
+        "/beheer/medewerkers/toevoegen",
+        "/beheer/medewerkers/importeren",
+        "/beheer/teams",
+        f"/beheer/teams/{team_id}",
+        f"/beheer/teams/{team_id}/verwijderen",
+        "/beheer/toewijzingen",
+        "/beheer/toewijzingen/nieuw",
+        f"/beheer/toewijzingen/{assignment}",
+        "/beheer/voortgang",
+        "/beheer/vragen-inzicht",
+        "/beheer/logboek",
+    ]
+    for url in urls:
+        page.goto(url)
+        assert_no_sideways_scroll(page)
+        assert small_tap_targets(page) == [], url
+        assert_accessible(page)
