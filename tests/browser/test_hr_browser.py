@@ -16,11 +16,11 @@ from tests.hr_helpers import make_assignment, make_attempt, make_team, make_view
 pytestmark = pytest.mark.browser
 
 CSV_FILE = (
-    "naam;e-mail;team\n"
-    "Anna de Vries;anna@example.nl;Verkoop\n"
-    "Bert Jansen;bert@example.nl;Verkoop\n"
-    "Kees;geen-adres;Verkoop\n"
-).encode()
+    b"naam;e-mail;team\n"
+    b"Anna de Vries;anna@example.nl;Verkoop\n"
+    b"Bert Jansen;bert@example.nl;Verkoop\n"
+    b"Kees;geen-adres;Verkoop\n"
+)
 
 
 def log_in(page, email, password=PASSWORD):
@@ -100,7 +100,7 @@ def test_import_assign_invite_and_report(browser, live_server, desktop_page, app
     assert_accessible(page)
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download CSV").click()
-    data = open(download_info.value.path(), "rb").read()
+    data = download_info.value.path().read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     anna_row = next(r for r in rows if r[1] == "anna@example.nl")
