@@ -7,7 +7,7 @@ CLI group holds `flask reminders send`.
 import datetime as dt
 
 import click
-from flask import Blueprint, abort
+from flask import Blueprint, abort, request
 from flask_login import current_user
 
 from . import (
@@ -18,6 +18,7 @@ from . import (
     hr_team_views,
 )
 from .extensions import login_manager
+from .hr_people_views import MAX_ID
 
 bp = Blueprint("hr", __name__, url_prefix="/beheer", cli_group="reminders")
 
@@ -29,6 +30,8 @@ def require_hr():
         return login_manager.unauthorized()
     if not current_user.is_hr:
         abort(403)
+    if any(isinstance(v, int) and v > MAX_ID for v in (request.view_args or {}).values()):
+        abort(404)  # beyond any database integer: no such row
     return None
 
 

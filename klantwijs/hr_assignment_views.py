@@ -7,7 +7,7 @@ from .extensions import db
 from .hr_assignments import assign as assign_op
 from .hr_assignments import change_deadline, remove_assignment, target_label
 from .hr_forms import AssignForm, ConfirmForm, DeadlineForm
-from .hr_people_views import actor, course, team_choices
+from .hr_people_views import actor, course, int_arg, team_choices
 from .models import Assignment, Team, User
 from .people import HrError
 
@@ -66,8 +66,8 @@ def assign():
             .order_by(sa.func.lower(User.name), User.email)
         )
     ]
-    if request.method == "GET" and request.args.get("team", type=int):
-        form.team.data = str(request.args.get("team", type=int))
+    if request.method == "GET" and int_arg("team"):
+        form.team.data = str(int_arg("team"))
     status = 200
     if form.validate_on_submit():
         team = db.session.get(Team, int(form.team.data)) if form.target.data == "team" else None

@@ -17,6 +17,13 @@ from .people import set_role as set_role_op
 from .reports import attempts_of, build_report
 
 PER_PAGE = 100
+MAX_ID = 2**31 - 1  # the largest id both SQLite and PostgreSQL integer columns hold
+
+
+def int_arg(name: str, default: int | None = None, maximum: int = MAX_ID) -> int | None:
+    """A whole number from the query string within 1..maximum, else the default."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 1 <= value <= maximum else default
 
 
 def actor() -> User:
@@ -58,8 +65,8 @@ def index():
 
 def people():
     query_text = (request.args.get("q") or "").strip()[:100]
-    team_id = request.args.get("team", type=int)
-    page = max(1, request.args.get("pagina", 1, type=int))
+    team_id = int_arg("team")
+    page = int_arg("pagina", 1, maximum=100_000)
     query = sa.select(User).order_by(sa.func.lower(User.name), User.email)
     if query_text:
         like = f"%{query_text.lower().replace('%', '').replace('_', '')}%"
@@ -201,7 +208,7 @@ def set_role(user_id: int):
 def audit_log():
     if not current_user.is_admin:
         abort(403)
-    page = max(1, request.args.get("pagina", 1, type=int))
+    page = int_arg("pagina", 1, maximum=100_000)
     query = (
         sa.select(AuditEntry, User.name, User.email)
         .outerjoin(User, User.id == AuditEntry.actor_id)

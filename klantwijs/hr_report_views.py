@@ -7,7 +7,7 @@ from flask import Response, render_template, request
 
 from .errors import render_error
 from .extensions import db
-from .hr_people_views import course, team_choices
+from .hr_people_views import MAX_ID, course, team_choices
 from .models import Team
 from .reports import STATUS_FILTERS, build_report, question_insight
 from .reports import report_csv as make_csv
@@ -24,7 +24,7 @@ def _filters() -> dict:
     raw_status = (request.args.get("status") or "").strip()
     team_id = None
     if raw_team:
-        if not raw_team.isdigit() or len(raw_team) > 12:
+        if not raw_team.isdigit() or len(raw_team) > 12 or int(raw_team) > MAX_ID:
             raise BadFilter
         team_id = int(raw_team)
         if db.session.get(Team, team_id) is None:

@@ -60,3 +60,22 @@ def test_only_admin_sees_the_audit_log(client, app, make_user):
     admin_client = app.test_client()
     login_as(make_user, admin_client, role="admin")
     assert admin_client.get("/beheer/logboek").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/beheer/medewerkers/99999999999999999999", 404),
+        ("/beheer/teams/99999999999999999999", 404),
+        ("/beheer/teams/1/leden/99999999999999999999/verwijderen", 404),
+        ("/beheer/toewijzingen/99999999999999999999", 404),
+        ("/beheer/medewerkers?pagina=99999999999999999999&team=99999999999999", 200),
+        ("/beheer/medewerkers?pagina=-3&team=abc", 200),
+        ("/beheer/logboek?pagina=99999999999999999999", 200),
+        ("/beheer/voortgang?team=999999999999", 400),
+        ("/beheer/toewijzingen/nieuw?team=99999999999999999999", 200),
+    ],
+)
+def test_hostile_numbers_never_reach_the_database_as_500(client, make_user, url, status):
+    login_as(make_user, client, role="admin")
+    assert client.get(url).status_code == status
