@@ -56,7 +56,10 @@ def answer_form(app, attempt_id: int, number: int, right: bool = True, go="volge
     q = shown.question
     data: dict = {"ga": go}
     if q.type == "ordering":
-        order = list(q.correct_order) if right else list(reversed(q.correct_order))
+        correct = list(q.correct_order)
+        wrong = [correct[::-1], correct[1:] + correct[:1], [correct[1], correct[0], *correct[2:]]]
+        # A wrong answer must differ from the starting order, which counts as no answer.
+        order = correct if right else next(w for w in wrong if w != shown.start_order)
         value_of = {item.id: value for value, item in shown.items}
         for place, step_id in enumerate(order, 1):
             data[f"plaats-{value_of[step_id]}"] = str(place)

@@ -110,7 +110,8 @@ def test_progress_page_lists_attempts_with_date_score_and_result_link(client, le
     assert "Mijn voortgang" in page
     assert f'href="/pogingen/{first}/uitslag"' in page
     assert f'href="/pogingen/{second}/uitslag"' in page
-    assert "Score: 4 van 4 (100%)" in page and "Score: 0 van 4 (0%)" in page
+    assert "Score: 4 van 4 (100%)" in page
+    assert re.search(r"Score: 0(,\d+)? van 4 \(\d+%\)", page)  # wrong ordering may earn a part
     assert str(dt.date.today().year) in page
     assert 'href="/voortgang"' in client.get("/").text  # the menu link appears
 
