@@ -209,3 +209,19 @@ def test_csrf_token_is_required_to_start_answer_and_hand_in(make_app, make_user)
     assert client.post(question_url(attempt_id, 1), data={"ga": "volgende"}).status_code == 400
     assert client.post(f"/pogingen/{attempt_id}/inleveren").status_code == 400
     assert 'name="csrf_token"' in client.get(question_url(attempt_id, 1)).text
+
+
+def test_quiz_pages_need_few_sql_statements(client, learner, app):
+    from tests.test_learn import counted_statements
+
+    done = take_quiz(client, app, right=False)
+    attempt_id = start(client)
+    answer_all(client, app, attempt_id)
+    for path in [
+        question_url(attempt_id, 2),
+        f"/pogingen/{attempt_id}/overzicht",
+        f"/pogingen/{done}/uitslag",
+    ]:
+        with counted_statements(app) as seen:
+            assert client.get(path).status_code == 200
+        assert len(seen) <= 4, f"{path}: {len(seen)} statements"

@@ -119,7 +119,14 @@
     if (submitter && submitter.name) data.append(submitter.name, submitter.value);
     fetch(form.action, { method: 'POST', body: data, credentials: 'same-origin' }).then(function (res) {
       if (res.ok) {
-        window.location.assign(res.url);
+        var check = submitter && submitter.value === 'controleer';
+        var target = res.url + (check ? '#uitleg' : '');
+        if (res.url === window.location.href.split('#')[0]) {
+          window.history.replaceState(null, '', target);
+          window.location.reload();
+        } else {
+          window.location.assign(target);
+        }
         return;
       }
       form.setAttribute('data-plain', '1');

@@ -273,3 +273,34 @@ def test_a_reload_and_an_offline_moment_lose_no_saved_answer(phone_page, app, ma
     page.get_by_text("Vraag 4 van 5").wait_for()
     page.goto(page.url.replace("/vraag/4", "/vraag/1"))
     assert steps(page) == RIGHT["Zet de stappen in de juiste volgorde."]
+
+
+def test_the_whole_quiz_works_without_javascript(browser, live_server, app, make_user):
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740},
+        java_script_enabled=False,
+        base_url=live_server.url,
+        locale="nl-NL",
+    )
+    page = context.new_page()
+    user = make_user()
+    log_in(page, user.email)
+    page.goto("/modules/alpha")
+    page.get_by_role("button", name="Start de toets").click()
+    page.get_by_text("Vraag 1 van 4").wait_for()
+    use_whole_pool(app, page)
+    second = steps(page)[1]
+    page.get_by_role("button", name=f"Omhoog: {second}").click()  # a round trip to the server
+    page.wait_for_load_state()
+    assert steps(page)[0] == second
+    for place, text in enumerate(RIGHT["Zet de stappen in de juiste volgorde."], 1):
+        page.locator(".step", has_text=text).locator("select").select_option(str(place))
+    next_question(page)
+    for _ in range(4):
+        answer(page)
+        next_question(page)
+    page.get_by_role("button", name="Inleveren").click()
+    page.get_by_text("5 van 5").wait_for()
+    assert page.get_by_text("Geslaagd", exact=True).is_visible()
+    assert_no_sideways_scroll(page)
+    context.close()
