@@ -120,11 +120,15 @@ def run_database(name: str, url: str, tree: Path, args, spec) -> dict:
                 entry.update(rounds.run(sc, app_server.base, hello.base, args.rounds,
                                         args.seconds, RESULTS / "wrk", log))
             out["scenarios"][sc.key] = entry
+        before = app_server.log_problems()
+        out["server_log_rounds"] = before
         if not args.skip_mixed:
             log(f"  mixed load: 100 learners for {args.mixed_seconds:.0f} s")
             out["mixed"] = mixed.run(app_server.base, app, spec, args.mixed_seconds, log)
-    out["server_log"] = app_server.log_problems()
-    log(f"  server log: {out['server_log']}")
+    after = app_server.log_problems()
+    # What the server logged during the mixed load only (the rounds come before it).
+    out["server_log"] = {k: after[k] - before.get(k, 0) for k in after}
+    log(f"  server log: rounds {before}, mixed load {out['server_log']}")
     return out
 
 

@@ -35,7 +35,7 @@ class Spec:
     open_other: int = 300  # open attempts with some answers, spread over ordinary learners
     page_users: tuple[int, int] = (1, 50)  # logged-in sessions for the page scenarios
     mixed_users: tuple[int, int] = (101, 200)  # the 100 simulated learners
-    handin_users: tuple[int, int] = (701, 1000)  # each gets an open attempt per module
+    handin_users: tuple[int, int] = (501, 1000)  # each gets an open attempt per module
     seed: int = 20261126
 
 
@@ -273,8 +273,9 @@ def _fill(engine, tables, course, spec: Spec) -> dict:
         key = (uid, module.slug)
         views[key] = max(views.get(key, started), started - dt.timedelta(minutes=5))
 
+    everyone = list(range(1, spec.learners + 1))
     for _ in range(spec.submitted):
-        uid = rng.choice(ordinary)
+        uid = rng.choice(everyone)
         module = rng.choice(modules)
         started = now - dt.timedelta(days=rng.uniform(1, 60))
         add_attempt(uid, module, started, submitted=True)

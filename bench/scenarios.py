@@ -38,6 +38,9 @@ class Scenario:
 
 
 SCENARIOS = [
+    # The app's fixed cost of a logged-in request, for scale: load the user, render the
+    # base layout (error page), security headers, session. No page can beat this ratio.
+    ("floor", "floor: logged-in 404 page", "GET", ("home",)),
     ("home", "course home `/`", "GET", ("home",)),
     ("lesson", "lesson `/modules/stopt`", "GET", ("lesson",)),
     ("question", "question page", "GET", ("quiz_intro", "question")),
@@ -54,6 +57,8 @@ def new_scenarios(routes: Routes) -> list[Scenario]:
         sc = Scenario(key, title, method, needs, consumable=key == "hand_in")
         if method == "POST":
             sc.expect = (302, 303)
+        if key == "floor":
+            sc.expect = (404,)
         if key.startswith("hr_"):
             sc.connections, sc.min_seconds = 2, 3
         missing = routes.missing(*needs)
@@ -77,6 +82,7 @@ def prepare(base: str, routes: Routes, spec: dataset.Spec, db_url: str, log,
     learners = [login(HttpClient(base), e) for e in _users(spec.page_users, page_users)]
     slug = dataset_slug_for(routes)
 
+    scenarios["floor"].lines = [("GET", "/bench-bestaat-niet", s.cookie, "") for s in learners]
     if not scenarios["home"].skip:
         scenarios["home"].lines = [("GET", "/", s.cookie, "") for s in learners]
     if not scenarios["lesson"].skip:
