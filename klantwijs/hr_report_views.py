@@ -7,10 +7,12 @@ from flask import Response, render_template, request
 
 from .errors import render_error
 from .extensions import db
-from .hr_people_views import MAX_ID, course, team_choices
+from .hr_people_views import MAX_ID, course, int_arg, team_choices
 from .models import Team
 from .reports import STATUS_FILTERS, build_report, question_insight
 from .reports import report_csv as make_csv
+
+ROWS_PER_PAGE = 100
 
 
 class BadFilter(Exception):
@@ -48,14 +50,20 @@ def report():
     except BadFilter:
         return _bad_filter()
     data = build_report(course(), dt.date.today(), **filters)
+    pages = max(1, -(-len(data.rows) // ROWS_PER_PAGE))
+    page = min(int_arg("pagina", 1, maximum=100_000), pages)
+    query = {k: v for k, v in request.args.items() if k in ("team", "module", "status") and v}
     return render_template(
         "hr/report.html",
         report=data,
+        rows=data.rows[(page - 1) * ROWS_PER_PAGE : page * ROWS_PER_PAGE],
+        page=page,
+        pages=pages,
         filters=filters,
         team_choices=team_choices(),
         modules=course().modules,
         statuses=STATUS_FILTERS,
-        query=request.args.to_dict(),
+        query=query,
     )
 
 

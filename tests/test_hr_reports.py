@@ -3,6 +3,7 @@
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 from sqlalchemy import event
@@ -294,3 +295,18 @@ def test_report_query_count_is_constant(make_app, make_user, url):
         counts[n] = statements(app, client, url)
     print(f"{url}: {counts}")
     assert counts[10] == counts[200]
+
+
+def test_matrix_pages_by_hundred_but_totals_count_everyone(client, app, hr):
+    populate(app, 150)
+    first = client.get("/beheer/voortgang")
+    assert "pagina 1 van 2" in first.text
+    assert len(re.findall(r'href="/beheer/medewerkers/\d+"', first.text)) == 100
+    assert '<th scope="row">Alfa: de testmethode</th><td>76</td>' in first.text
+    assert '<th scope="row">Bèta: nog een methode</th><td>75</td>' in first.text
+    second = client.get("/beheer/voortgang?pagina=2")
+    assert "pagina 2 van 2" in second.text and "Vorige" in second.text
+    beyond = client.get("/beheer/voortgang?pagina=99")
+    assert "pagina 2 van 2" in beyond.text
+    rows = csv_rows(client.get("/beheer/voortgang.csv"))
+    assert len({r[1] for r in rows[1:]}) == 150  # the CSV is never paged
