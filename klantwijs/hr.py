@@ -35,6 +35,14 @@ def require_hr():
     return None
 
 
+@bp.app_template_filter("beheer_tijd")
+def beheer_tijd(value: dt.datetime | None, fmt: str = "%d-%m-%Y %H:%M") -> str:
+    """A stored UTC time shown in Dutch local time."""
+    from .reports import local
+
+    return local(value).strftime(fmt) if value else ""
+
+
 @bp.after_request
 def no_store(response):
     """Beheer pages show personal data and invitation links: keep them out of caches."""
@@ -92,10 +100,11 @@ def send_reminders_command(today, dry_run: bool) -> None:
 
     from .mail import mail_configured
     from .reminders import send_reminders
+    from .reports import local_today
 
     if not dry_run and not mail_configured():
         raise click.ClickException("MAIL_SERVER is niet ingesteld; er is niets verstuurd.")
-    day = today.date() if today else dt.date.today()
+    day = today.date() if today else local_today()
     sent, failed = send_reminders(day, dry_run=dry_run)
     for line in sent:
         click.echo(f"Verstuurd: {line}" if not dry_run else f"Zou sturen: {line}")

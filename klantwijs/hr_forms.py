@@ -11,6 +11,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from .forms import REQUIRED
 from .models import Role
+from .reports import local_today
 
 _DUTCH = get_translations(["nl"])
 
@@ -110,7 +111,7 @@ class RoleForm(HrForm):
 def _deadline_in_range(_form, field) -> None:
     if field.data is None:
         return
-    today = dt.date.today()
+    today = local_today()
     if field.data < today:
         raise ValidationError("Kies een Deadline vanaf vandaag.")
     if field.data > today + dt.timedelta(days=3 * 366):

@@ -1,7 +1,5 @@
 """Beheer views: start page, Medewerkers (list, add, detail, deactivate, role) and the log."""
 
-import datetime as dt
-
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -14,7 +12,7 @@ from .people import HrError, set_active
 from .people import add_person as add_person_op
 from .people import reinvite as reinvite_op
 from .people import set_role as set_role_op
-from .reports import attempts_of, build_report
+from .reports import attempts_of, build_report, local_today
 
 PER_PAGE = 100
 MAX_ID = 2**31 - 1  # the largest id both SQLite and PostgreSQL integer columns hold
@@ -119,7 +117,7 @@ def add_person():
 
 def person(user_id: int):
     user = db.get_or_404(User, user_id)
-    report = build_report(course(), dt.date.today(), user_id=user.id)
+    report = build_report(course(), local_today(), user_id=user.id)
     teams = db.session.scalars(
         sa.select(Team).join(Membership).where(Membership.user_id == user.id).order_by(Team.name)
     ).all()

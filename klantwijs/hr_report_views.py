@@ -1,7 +1,5 @@
 """Beheer views: Voortgang (matrix and CSV) and Vragen-inzicht."""
 
-import datetime as dt
-
 import sqlalchemy as sa
 from flask import Response, render_template, request
 
@@ -9,7 +7,7 @@ from .errors import render_error
 from .extensions import db
 from .hr_people_views import MAX_ID, course, int_arg, team_choices
 from .models import Team
-from .reports import STATUS_FILTERS, build_report, question_insight
+from .reports import STATUS_FILTERS, build_report, local_today, question_insight
 from .reports import report_csv as make_csv
 
 ROWS_PER_PAGE = 100
@@ -49,7 +47,7 @@ def report():
         filters = _filters()
     except BadFilter:
         return _bad_filter()
-    data = build_report(course(), dt.date.today(), **filters)
+    data = build_report(course(), local_today(), **filters)
     pages = max(1, -(-len(data.rows) // ROWS_PER_PAGE))
     page = min(int_arg("pagina", 1, maximum=100_000), pages)
     query = {k: v for k, v in request.args.items() if k in ("team", "module", "status") and v}
@@ -72,9 +70,9 @@ def report_csv():
         filters = _filters()
     except BadFilter:
         return _bad_filter()
-    data = build_report(course(), dt.date.today(), **filters)
+    data = build_report(course(), local_today(), **filters)
     body = make_csv(data, filters["status"])
-    filename = f"voortgang-{dt.date.today().isoformat()}.csv"
+    filename = f"voortgang-{local_today().isoformat()}.csv"
     return Response(
         body.encode("utf-8"),
         mimetype="text/csv",

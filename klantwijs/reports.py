@@ -8,6 +8,7 @@ import datetime as dt
 import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 
@@ -16,6 +17,11 @@ from .extensions import db
 from .hr_assignments import assigned_modules
 from .models import Answer, Attempt, AttemptKind, LessonView, Membership, Team, User
 from .status import Status, is_overdue, module_status
+
+try:
+    LOCAL = ZoneInfo("Europe/Amsterdam")  # the same day boundary as Mijn cursus
+except ZoneInfoNotFoundError:  # pragma: no cover - system without tz data
+    LOCAL = dt.UTC
 
 LATE = "Te laat"
 # Filter values in the URL → what they match.
@@ -38,6 +44,18 @@ CSV_COLUMNS = [
     "geslaagd op",
     "pogingen",
 ]
+
+
+def local_today() -> dt.date:
+    """Today in the Netherlands: a Deadline ends at midnight there, not in UTC."""
+    return dt.datetime.now(LOCAL).date()
+
+
+def local(value: dt.datetime | None) -> dt.datetime | None:
+    """A stored naive-UTC time as Dutch local time (naive)."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.UTC).astimezone(LOCAL).replace(tzinfo=None)
 
 
 @dataclass
@@ -171,9 +189,9 @@ def build_report(
                 status=state,
                 overdue=is_overdue(state, item.due_date, today),
                 due_date=item.due_date,
-                assigned_at=item.assigned_at,
+                assigned_at=local(item.assigned_at),
                 best_percent=round(stat.best) if stat and stat.best is not None else None,
-                passed_at=passed_at,
+                passed_at=local(passed_at),
                 attempts=stat.submitted if stat else 0,
             )
             row.cells[module.slug] = cell

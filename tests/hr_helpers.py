@@ -17,8 +17,9 @@ from klantwijs.models import (
     User,
     utcnow,
 )
+from klantwijs.reports import local_today
 
-TODAY = dt.date.today()
+TODAY = local_today()  # the Dutch day, as the app counts Deadlines
 
 
 def login_as(make_user, client, role="hr", **kwargs) -> User:

@@ -11,7 +11,7 @@ from klantwijs.extensions import db
 from klantwijs.models import Team, User
 from tests.browser.helpers import assert_accessible, assert_no_sideways_scroll, small_tap_targets
 from tests.conftest import PASSWORD
-from tests.hr_helpers import make_assignment, make_attempt, make_team, make_view
+from tests.hr_helpers import TODAY, make_assignment, make_attempt, make_team, make_view
 
 pytestmark = pytest.mark.browser
 
@@ -57,7 +57,7 @@ def test_import_assign_invite_and_report(browser, live_server, desktop_page, app
     assert "/wachtwoord-instellen/" in link
 
     # Module toewijzen to team Verkoop with a Deadline.
-    due = dt.date.today() + dt.timedelta(days=10)
+    due = TODAY + dt.timedelta(days=10)
     page.goto("/beheer/toewijzingen/nieuw")
     assert_accessible(page)
     page.get_by_label("Alfa: de testmethode").check()
@@ -128,7 +128,7 @@ def test_beheer_pages_on_a_phone(phone_page, app, make_user):
     people = [make_user(name=f"Medewerker met een lange naam {i}") for i in range(4)]
     team = make_team(app, "Klantenservice Noord-Holland", people)
     assignment = make_assignment(app, "alpha", team_id=team)
-    make_assignment(app, "beta", team_id=team, due=dt.date.today() - dt.timedelta(days=1))
+    make_assignment(app, "beta", team_id=team, due=TODAY - dt.timedelta(days=1))
     make_attempt(app, people[0].id, passed=True)
     make_view(app, people[1].id)
     page = phone_page
