@@ -18,8 +18,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from .accounts import EmailTaken, create_user, end_sessions, find_user_by_email, set_password
 from .extensions import db, limiter, login_manager
-from .forms import ChangePasswordForm, LoginForm, RegisterForm, SetPasswordForm
+from .forms import ChangePasswordForm, LoginForm, RegisterForm
 from .hr_forms import ConfirmForm as RequestLinkForm
+from .hr_forms import InvitationPasswordForm
 from .mail import MailError, absolute_url, invitation_text, mail_configured, send_mail
 from .models import User
 from .passwords import verify_password
@@ -203,7 +204,7 @@ def set_password_from_invitation(token: str):
     if problem:
         return _link_problem_page(problem, token)
     user = db.session.get(User, invitation.user_id)
-    form = SetPasswordForm()
+    form = InvitationPasswordForm()
     status = 200
     if form.validate_on_submit():
         if not claim_invitation(invitation):

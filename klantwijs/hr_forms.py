@@ -2,14 +2,17 @@
 
 import datetime as dt
 
+from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from flask_wtf.form import _Auto
+from werkzeug.datastructures import CombinedMultiDict
 from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField
 from wtforms.i18n import get_translations
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .forms import REQUIRED
+from .forms import REQUIRED, SetPasswordForm
 from .models import Role
 from .reports import local_today
 
@@ -17,11 +20,21 @@ _DUTCH = get_translations(["nl"])
 
 
 class HrForm(FlaskForm):
-    """WTForms' own messages (invalid choice, invalid date) in Dutch."""
+    """WTForms' own messages in Dutch; fields read request.form only (files only for a FileField),
+    so a file posted under a text field's name is just a missing value, not a crash."""
 
     class Meta:
         def get_translations(self, form):
             return _DUTCH
+
+        def wrap_formdata(self, form, formdata):
+            if formdata is not _Auto:
+                return formdata
+            if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+                return None
+            if any(isinstance(f, FileField) for f in form):
+                return CombinedMultiDict((request.files, request.form))
+            return request.form
 
 
 class CheckboxesField(SelectMultipleField):
@@ -163,3 +176,7 @@ class ImportUploadForm(HrForm):
 
 class ImportConfirmForm(HrForm):
     payload = HiddenField()
+
+
+class InvitationPasswordForm(HrForm, SetPasswordForm):
+    """Wachtwoord instellen from an invitation link: SetPasswordForm with HrForm's form reading."""

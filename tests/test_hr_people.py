@@ -173,3 +173,37 @@ def test_audit_log_shows_who_what_when_escaped(client, app, make_user):
 
 def test_unknown_person_is_404(client, hr):
     assert client.get("/beheer/medewerkers/99999").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/beheer/teams", "name"),
+        ("/beheer/medewerkers/toevoegen", "email"),
+        ("/beheer/medewerkers/toevoegen", "teams"),
+        ("/beheer/toewijzingen/nieuw", "due_date"),
+        ("/beheer/medewerkers/importeren/bevestigen", "payload"),
+    ],
+)
+def test_a_file_posted_as_a_text_field_is_a_422_not_a_crash(client, app, hr, path, field):
+    import io
+
+    response = client.post(
+        path, data={field: (io.BytesIO(b"=1+1"), "x.csv")}, content_type="multipart/form-data"
+    )
+    assert response.status_code == 422
+    assert count(app, User) == 1
+    assert audit_actions(app) == []
+
+
+def test_a_file_posted_as_the_password_is_refused(client, app, hr):
+    import io
+
+    token = LINK.search(add(client).text).group(2)
+    response = app.test_client().post(
+        f"/wachtwoord-instellen/{token}",
+        data={"password": (io.BytesIO(b"x"), "x.txt")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert get_user(app, "anna@example.nl").password_hash is None
