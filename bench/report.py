@@ -132,16 +132,22 @@ def markdown(results: dict) -> str:
                 f"bench/results/gunicorn-app-{d}.log)."
             )
             out.append("")
-        out.append("| request | req/s | hello req/s | ratio | target | p50 ms | p99 ms | SQL stmts | note |")
-        out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
         q = r.get("queries", {})
+        hello_cpu = q.get("hello", {}).get("cpu_ms")
+        if hello_cpu:
+            out.append(f"CPU ms: the app's own CPU time per request in-process (test client, "
+                       f"no HTTP); the bare Flask hello-world takes {hello_cpu} ms.")
+            out.append("")
+        out.append("| request | req/s | hello req/s | ratio | target | p50 ms | p99 ms | SQL stmts | CPU ms | note |")
+        out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
         for key, sc in r.get("scenarios", {}).items():
             target = RATIO_TARGETS.get(key)
             stmts = q.get(key, {}).get("queries")
             if key + "_small" in q:
                 stmts = f"{stmts} (10 people: {q[key + '_small']['queries']})"
+            cpu = _fmt(q.get(key, {}).get("cpu_ms"), 2)
             if sc.get("skip"):
-                out.append(f"| {sc['title']} | – | – | – | {_fmt(target, 0, '') if target is None else f'≥ {target:.0%}'} | – | – | {stmts if stmts is not None else '–'} | {sc['skip']} |")
+                out.append(f"| {sc['title']} | – | – | – | {_fmt(target, 0, '') if target is None else f'≥ {target:.0%}'} | – | – | {stmts if stmts is not None else '–'} | {cpu} | {sc['skip']} |")
                 continue
             note = []
             if sc.get("non_2xx_3xx") and key != "floor":
@@ -157,7 +163,7 @@ def markdown(results: dict) -> str:
                 f"| {sc['title']} | {_fmt(sc['rps'])} | {_fmt(sc['baseline_rps'])} | "
                 f"{_ratio(sc['ratio'])} | {'≥ ' + format(target, '.0%') + ' ' + verdict if target else '–'} | "
                 f"{_fmt(sc['p50_ms'], 1)} | {_fmt(sc['p99_ms'], 1)} | "
-                f"{stmts if stmts is not None else '–'} | {', '.join(note)} |"
+                f"{stmts if stmts is not None else '–'} | {cpu} | {', '.join(note)} |"
             )
         m = r.get("mixed", {})
         if m:
