@@ -7,7 +7,7 @@ from flask_login import current_user
 from .extensions import db
 from .hr_forms import ConfirmForm, PersonForm, RoleForm
 from .mail import MailError, absolute_url, invitation_text, mail_configured, send_mail
-from .models import Assignment, AuditEntry, Membership, Team, User
+from .models import Assignment, AuditEntry, Invitation, Membership, Team, User, utcnow
 from .people import HrError, set_active
 from .people import add_person as add_person_op
 from .people import reinvite as reinvite_op
@@ -122,9 +122,17 @@ def person(user_id: int):
         sa.select(Team).join(Membership).where(Membership.user_id == user.id).order_by(Team.name)
     ).all()
     role_form = RoleForm(role=user.role)
+    invitation = db.session.scalar(
+        sa.select(Invitation)
+        .where(Invitation.user_id == user.id)
+        .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+        .limit(1)
+    )
     return render_template(
         "hr/person.html",
         user=user,
+        invitation=invitation,
+        now=utcnow(),
         teams=teams,
         report=report,
         row=report.rows[0] if report.rows else None,

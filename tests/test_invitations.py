@@ -43,6 +43,8 @@ def test_invitation_link_sets_password_once_and_then_login_works(client, app, hr
     assert get_user(app, "anna@example.nl").password_hash
     login = anna.post("/inloggen", data={"email": "anna@example.nl", "password": PASSWORD})
     assert login.status_code == 302
+    person = client.get(f"/beheer/medewerkers/{get_user(app, 'anna@example.nl').id}")
+    assert "gebruikt op" in person.text
     again = app.test_client().get(f"/wachtwoord-instellen/{token}")
     assert again.status_code == 410
     assert "Deze link is al gebruikt" in again.text
@@ -65,6 +67,8 @@ def test_expired_link_gets_a_clear_page(client, app, hr):
     response = app.test_client().get(f"/wachtwoord-instellen/{token}")
     assert response.status_code == 410
     assert "verlopen" in response.text
+    person = client.get(f"/beheer/medewerkers/{get_user(app, 'anna@example.nl').id}")
+    assert "verlopen; maak een nieuwe link" in person.text
     assert set_password(app.test_client(), token).status_code == 410
     assert get_user(app, "anna@example.nl").password_hash is None
 
