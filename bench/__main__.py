@@ -39,9 +39,9 @@ def options(argv=None) -> argparse.Namespace:
     p.add_argument("--mixed-seconds", type=float, help="mixed load duration (60; quick 20)")
     p.add_argument("--only", help="comma-separated scenario keys to run (default all)")
     p.add_argument("--skip-mixed", action="store_true")
-    p.add_argument("--tree", choices=("auto", "work", "head"), default="auto",
-                   help="benchmark the working tree, a snapshot of HEAD, or the working tree "
-                        "when it imports (auto)")
+    p.add_argument("--tree", default="auto",
+                   help="'work': the working tree; a git revision (HEAD, a commit): a snapshot "
+                        "of it; 'auto' (default): the working tree when it imports, else HEAD")
     p.add_argument("--keep-db", action="store_true", help="keep the PostgreSQL bench database")
     p.add_argument("--update-readme", action="store_true")
     args = p.parse_args(argv)
@@ -70,13 +70,16 @@ def choose_tree(mode: str) -> tuple[Path, str]:
         if mode == "work":
             sys.exit(f"The app in the working tree does not import: {problem}")
         log(f"! the working tree does not import ({problem}); using a snapshot of HEAD")
-    snapshot = RESULTS / "tree-HEAD"
+        mode = "HEAD"
+    rev = subprocess.run(["git", "rev-parse", "--short", mode], cwd=ROOT, capture_output=True,
+                         text=True, check=True).stdout.strip()
+    snapshot = RESULTS / "tree-snapshot"
     subprocess.run(["rm", "-rf", str(snapshot)], check=True)
     snapshot.mkdir(parents=True)
-    archive = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, capture_output=True,
+    archive = subprocess.run(["git", "archive", rev], cwd=ROOT, capture_output=True,
                              check=True).stdout
     subprocess.run(["tar", "-x", "-C", str(snapshot)], input=archive, check=True)
-    return snapshot, "snapshot of HEAD"
+    return snapshot, f"snapshot of {mode} ({rev})"
 
 
 def run_database(name: str, url: str, tree: Path, args, spec) -> dict:
@@ -105,7 +108,11 @@ def run_database(name: str, url: str, tree: Path, args, spec) -> dict:
         app = inprocess.make_app(url)
         routes = Routes.discover(app)
         log(f"  gunicorn: app on {app_server.base}, hello-world on {hello.base}")
-        prepared = scenarios.prepare(app_server.base, routes, spec, url, log)
+        prepared = scenarios.prepare(
+            app_server.base, routes, spec, url, log,
+            page_users=20 if args.quick else 50,
+            handin_users=150 if args.quick else None,
+        )
         out["scenarios"] = {}
         only = set(args.only.split(",")) if args.only else None
         for sc in prepared:
@@ -156,6 +163,7 @@ def main(argv=None) -> int:
             "mixed_seconds": args.mixed_seconds,
             "tree": tree_name,
             "commit": commit + (" + uncommitted app changes" if dirty and tree == ROOT else ""),
+            "python": sys.version.split()[0],
             "gunicorn": server.describe(),
             "wrk": "wrk -t1 -c8 --latency (replay script bench/requests.lua)",
             "cpus": os.cpu_count(),
