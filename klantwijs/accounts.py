@@ -20,21 +20,32 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 
 
+# Any constant: the PostgreSQL advisory lock that serialises "is this the first account?".
+_FIRST_ACCOUNT_LOCK = 7_212_001
+
+
 def create_user(
     email: str, name: str, password: str | None = None, role: str | None = None
 ) -> User:
-    """Create an account; the very first account becomes administrator."""
-    if role is None:
-        has_users = db.session.scalar(sa.select(sa.exists().where(User.id.is_not(None))))
-        role = Role.LEARNER.value if has_users else Role.ADMIN.value
+    """Create an account; the very first account becomes administrator (also under a race)."""
     user = User(
         email=normalise_email(email),
         name=name.strip(),
         password_hash=hash_password(password) if password else None,
-        role=Role(role).value,
+        role=Role(role or Role.LEARNER).value,
     )
-    db.session.add(user)
     try:
+        if role is None:
+            # Decide inside the inserting transaction, with writers serialised: SQLite holds
+            # its write lock from the INSERT on; PostgreSQL waits on an advisory lock.
+            if db.engine.dialect.name == "postgresql":
+                db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_FIRST_ACCOUNT_LOCK)))
+            db.session.add(user)
+            db.session.flush()
+            if db.session.scalar(sa.select(sa.func.count(User.id))) == 1:
+                user.role = Role.ADMIN.value
+        else:
+            db.session.add(user)
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()

@@ -175,11 +175,6 @@ def test_twenty_registrations_with_one_email_make_one_account(live):
     assert emails == ["gelijk@example.nl"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="accounts.create_user: 'first account becomes admin' is check-then-insert; "
-    "simultaneous first registrations can all become admin",
-)
 def test_simultaneous_first_registrations_make_exactly_one_admin(live):
     server, app = live
     for _ in range(3):  # a race may hide once; three clean rounds are convincing
