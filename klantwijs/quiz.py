@@ -135,7 +135,9 @@ def question(attempt_id: int, number: int):
         )
     if not 1 <= number <= len(attempt.question_ids):
         abort(404)
-    question = module.quiz.by_id[attempt.question_ids[number - 1]]
+    question = module.quiz.by_id.get(attempt.question_ids[number - 1])
+    if question is None:  # a handed-in practice round whose question left the quiz file
+        abort(404)
     shown = show(question, current_app.secret_key, attempt.id, attempt.seed)
     answers = progress.answers_of(attempt)
     saved = answers.get(question.id)

@@ -118,7 +118,7 @@ def parse_response(shown: Shown, form) -> object:
 def _parse_order(shown: Shown, form) -> list[str] | None:
     """Positions from the 'plaats-VALUE' selects; the untouched starting order is no answer."""
     count = len(shown.items)
-    fields = [key for key in form if key.startswith("plaats-")]
+    fields = [key for key in form if isinstance(key, str) and key.startswith("plaats-")]
     if not fields:
         return None
     if sorted(fields) != sorted("plaats-" + value for value, _ in shown.items):

@@ -227,3 +227,29 @@ def test_an_oversized_form_is_refused_in_dutch(client, learner, app):
     attempt_id = start(client)
     response = client.post(question_url(attempt_id, 1), data={"antwoord": "x" * (3 * 1024 * 1024)})
     assert response.status_code == 413 and "te groot" in response.text
+
+
+def test_a_nameless_multipart_part_is_refused_without_change(client, learner, app):
+    attempt_id = start(client)
+    number = number_of(app, attempt_id, "ordering")
+    body = b"--B\r\nContent-Disposition: form-data\r\n\r\nwaarde\r\n--B--\r\n"
+    response = client.post(
+        question_url(attempt_id, number),
+        data=body,
+        content_type="multipart/form-data; boundary=B",
+    )
+    assert response.status_code < 500
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Answer.id))) == 0
+
+
+def test_files_posted_as_answers_are_refused(client, learner, app):
+    import io
+
+    attempt_id = start_full(client, app)
+    for number in range(1, 6):
+        data = {"antwoord": (io.BytesIO(b"x"), "a.txt"), "plaats-abc": (io.BytesIO(b"1"), "b")}
+        response = client.post(question_url(attempt_id, number), data=data)
+        assert response.status_code < 500
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Answer.id))) == 0
