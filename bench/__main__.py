@@ -32,7 +32,8 @@ def log(message: str) -> None:
 def options(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--quick", action="store_true", help="2 rounds × 2 s, mixed load 20 s")
+    p.add_argument("--quick", action="store_true",
+                   help="2 rounds × 1 s, mixed load 20 s with half the think time")
     p.add_argument("--db", default="sqlite,postgresql", help="sqlite, postgresql or both")
     p.add_argument("--rounds", type=int, help="interleaved rounds per request (3; quick 2)")
     p.add_argument("--seconds", type=float, help="seconds per wrk run (5; quick 2)")
@@ -46,7 +47,7 @@ def options(argv=None) -> argparse.Namespace:
     p.add_argument("--update-readme", action="store_true")
     args = p.parse_args(argv)
     args.rounds = args.rounds or (2 if args.quick else 3)
-    args.seconds = args.seconds or (2 if args.quick else 5)
+    args.seconds = args.seconds or (1 if args.quick else 5)
     args.mixed_seconds = args.mixed_seconds or (20 if args.quick else 60)
     return args
 
@@ -131,7 +132,10 @@ def run_database(name: str, url: str, tree: Path, args, spec) -> dict:
         out["server_log_rounds"] = before
         if not args.skip_mixed:
             log(f"  mixed load: 100 learners for {args.mixed_seconds:.0f} s")
-            out["mixed"] = mixed.run(app_server.base, app, spec, args.mixed_seconds, log)
+            # --quick halves the think time, so that learners hand in within 20 s.
+            think = tuple(t / 2 for t in mixed.THINK) if args.quick else mixed.THINK
+            out["mixed"] = mixed.run(app_server.base, app, spec, args.mixed_seconds, log,
+                                     think=think)
     after = app_server.log_problems()
     # What the server logged during the mixed load only (the rounds come before it).
     out["server_log"] = {k: after[k] - before.get(k, 0) for k in after}

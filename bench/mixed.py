@@ -45,13 +45,13 @@ class Stats:
             self.errors.append(message)
 
 
-def _learner(base, routes: Routes, session, deadline, stats: Stats, seed: int):
+def _learner(base, routes: Routes, session, deadline, stats: Stats, seed: int, think_range):
     rng = random.Random(seed)
     client = session.client
     slugs = [m.slug for m in routes.app.extensions["course"].modules]
 
     def think():
-        time.sleep(rng.uniform(*THINK))
+        time.sleep(rng.uniform(*think_range))
 
     while time.monotonic() < deadline:
         slug = rng.choice(slugs)
@@ -106,7 +106,8 @@ def _pct(values: list[float], p: float) -> float | None:
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
-def run(base: str, app, spec: dataset.Spec, seconds: float, log, learners: int = 100) -> dict:
+def run(base: str, app, spec: dataset.Spec, seconds: float, log, learners: int = 100,
+        think: tuple[float, float] = THINK) -> dict:
     routes = Routes.discover(app)
     missing = routes.missing("lesson", "quiz_intro", "question", "overview", "hand_in")
     if missing:
@@ -117,7 +118,8 @@ def run(base: str, app, spec: dataset.Spec, seconds: float, log, learners: int =
     started = time.monotonic()
     deadline = started + seconds
     threads = [
-        threading.Thread(target=_learner, args=(base, routes, s, deadline, stats, i), daemon=True)
+        threading.Thread(target=_learner, args=(base, routes, s, deadline, stats, i, think),
+                         daemon=True)
         for i, s in enumerate(sessions)
     ]
     for t in threads:
@@ -130,6 +132,7 @@ def run(base: str, app, spec: dataset.Spec, seconds: float, log, learners: int =
     every = [v for values in stats.latencies.values() for v in values]
     result = {
         "learners": learners,
+        "think_s": list(think),
         "seconds": round(elapsed, 1),
         "requests": len(every),
         "rps": round(len(every) / elapsed, 1),

@@ -173,7 +173,8 @@ def markdown(results: dict) -> str:
             else:
                 log = r.get("server_log", {})
                 out.append(
-                    f"Mixed load, {m['learners']} learners for {m['seconds']} s: "
+                    f"Mixed load, {m['learners']} learners for {m['seconds']} s "
+                    f"({m['think_s'][0]:g}–{m['think_s'][1]:g} s between clicks): "
                     f"{m['requests']} requests ({m['rps']}/s), {m['hand_ins']} hand-ins, "
                     f"**{m['errors']} errors**, p50 {_fmt(m['p50_ms'])} ms, "
                     f"**p95 {_fmt(m['p95_ms'])} ms**, p99 {_fmt(m['p99_ms'])} ms; server log "

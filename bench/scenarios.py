@@ -60,7 +60,7 @@ def new_scenarios(routes: Routes) -> list[Scenario]:
         if key == "floor":
             sc.expect = (404,)
         if key.startswith("hr_"):
-            sc.connections, sc.min_seconds = 2, 3
+            sc.connections, sc.min_seconds = 2, 2
         missing = routes.missing(*needs)
         if missing:
             sc.skip = "not available yet: no route for " + ", ".join(missing)
