@@ -47,8 +47,9 @@ def _load(attempt_id: int) -> tuple[Attempt, Module]:
     return attempt, _module(attempt.module_slug)
 
 
-def _refuse(message: str, status: int, title: str = "Niet gelukt"):
-    return render_template("error.html", title=title, message=message, status=status), status
+def _handed_in(attempt: Attempt):
+    """409: the attempt was handed in; say so and point to its result."""
+    return render_template("quiz/refused.html", attempt=attempt, message=HANDED_IN), 409
 
 
 def _restart(module: Module):
@@ -124,7 +125,7 @@ def question(attempt_id: int, number: int):
     practice = attempt.kind == AttemptKind.PRACTICE.value
     if attempt.submitted_at is not None and (request.method == "POST" or not practice):
         if request.method == "POST":
-            return _refuse(HANDED_IN, 409, "Al ingeleverd")
+            return _handed_in(attempt)
         flash(HANDED_IN, "info")
         return redirect(url_for("quiz.result", attempt_id=attempt.id))
     if progress.is_outdated(attempt, module):
@@ -196,12 +197,12 @@ def _save_and_go(attempt, module, number, question, saved, response, go):
             if not progress.save_answer(
                 attempt.id, question.id, response, grade(question, response)
             ):
-                return _refuse(HANDED_IN, 409, "Al ingeleverd")
+                return _handed_in(attempt)
             if number == len(attempt.question_ids):
                 progress.submit_attempt(attempt, module)
             return redirect(here + "#uitleg")
     if not progress.save_answer(attempt.id, question.id, response):
-        return _refuse(HANDED_IN, 409, "Al ingeleverd")
+        return _handed_in(attempt)
     total = len(attempt.question_ids)
     if go.startswith(("omhoog-", "omlaag-")) or go == "controleer":
         return redirect(here + "#vraag")

@@ -145,6 +145,7 @@ def test_answers_after_hand_in_are_refused_with_a_clear_message(client, learner,
     response = client.post(question_url(attempt_id, 1), data=data)
     assert response.status_code == 409
     assert "Deze toets is al ingeleverd" in response.text
+    assert f"/pogingen/{attempt_id}/uitslag" in response.text
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Answer.id))) == 0
     follow = client.get(question_url(attempt_id, 1))
