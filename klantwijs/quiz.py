@@ -198,7 +198,8 @@ def _save_and_go(attempt, module, number, question, saved, response, go):
                 attempt.id, question.id, response, grade(question, response)
             ):
                 return _handed_in(attempt)
-            if number == len(attempt.question_ids):
+            scored = [a for a in progress.answers_of(attempt).values() if a.score is not None]
+            if len(scored) == len(attempt.question_ids):  # every question tried: round done
                 progress.submit_attempt(attempt, module)
             return redirect(here + "#uitleg")
     if not progress.save_answer(attempt.id, question.id, response):
