@@ -14,7 +14,7 @@
     list.classList.add('is-enhanced');
     if (hint) {
       hint.textContent = 'Zet de stappen in de goede volgorde. Sleep een stap aan de greep, ' +
-        'gebruik Omhoog en Omlaag, of gebruik de pijltjestoetsen op de greep. ' +
+        'gebruik Omhoog en Omlaag, of gebruik op de greep de pijltjestoetsen (Home en End: helemaal boven of onder). ' +
         'Een lijst die je niet verandert, telt als niet beantwoord.';
     }
     items().forEach(function (li) {
@@ -70,10 +70,19 @@
     });
     list.addEventListener('keydown', function (e) {
       if (!e.target.classList || !e.target.classList.contains('handle')) return;
-      var delta = { ArrowUp: -1, ArrowDown: 1 }[e.key];
-      if (!delta) return;
+      var li = e.target.closest('li');
+      var place = items().indexOf(li);
+      var delta = { ArrowUp: -1, ArrowDown: 1, Home: -place, End: items().length - 1 - place }[e.key];
+      if (delta === undefined) return;
       e.preventDefault();
-      move(e.target.closest('li'), delta, e.target);
+      if (Math.abs(delta) <= 1) {
+        move(li, delta || (e.key === 'Home' ? -1 : 1), e.target);
+        return;
+      }
+      for (var i = 0; i < Math.abs(delta); i++) step(li, delta < 0 ? -1 : 1);
+      sync();
+      announce(li);
+      e.target.focus();
     });
     list.addEventListener('pointerdown', function (e) {
       var handle = e.target.closest('.handle');

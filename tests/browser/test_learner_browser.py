@@ -75,8 +75,11 @@ def order_with_keyboard(page, target):
         moves = steps(page).index(text) - i
         if moves:
             page.get_by_role("button", name=f"Verplaats: {text}").focus()
-        for _ in range(moves):
-            page.keyboard.press("ArrowUp")
+        if i == 0 and moves > 1:
+            page.keyboard.press("Home")  # straight to the top
+        else:
+            for _ in range(moves):
+                page.keyboard.press("ArrowUp")
         if moves:
             expected = f"Stap '{text}' staat nu op plaats {i + 1} van {len(target)}"
             live_text(page).filter(has_text=expected).wait_for()
