@@ -30,7 +30,9 @@ CHOICE = re.compile(
     r'<input type="(?:radio|checkbox)" name="antwoord" id="antwoord-([^"]+)" value="([^"]+)"'
 )
 LABEL = re.compile(r'<label for="antwoord-([^"]+)">(.*?)</label>', re.S)
-STEP = re.compile(r'<li class="step" id="stap-([^"]+)">\s*<span class="step-text">(.*?)</span>', re.S)
+STEP = re.compile(
+    r'<li class="step" id="stap-([^"]+)">\s*<span class="step-text">(.*?)</span>', re.S
+)
 SUSPECT_ATTRIBUTE = re.compile(
     r"\s(data-[\w-]*(correct|juist|goed|right|answer|antwoord|solution|key|order|rank|score)[\w-]*)=",
     re.I,
@@ -86,7 +88,9 @@ def _check_page(page: str, question, module, scripts: set[str]) -> None:
     text = html.unescape(page)
     for item in (*question.options, *question.steps):
         if item.feedback:
-            assert item.feedback not in text, f"{where}: feedback of {item.id!r} shown before hand-in"
+            assert item.feedback not in text, (
+                f"{where}: feedback of {item.id!r} shown before hand-in"
+            )
     content_ids = {item.id for item in (*question.options, *question.steps)}
     for value in _attrs(page):
         for cid in content_ids:
@@ -114,7 +118,9 @@ def _shown_items(page: str, question, where: str):
         by_text = {o.text: o for o in question.options}
         blocks = _choice_blocks(page)
     items = [(tok, by_text[html.unescape(t).strip()]) for tok, t in found]
-    assert len(items) == len(by_text), f"{where}: expected {len(by_text)} items, parsed {len(items)}"
+    assert len(items) == len(by_text), (
+        f"{where}: expected {len(by_text)} items, parsed {len(items)}"
+    )
     assert all(TOKEN.match(tok) for tok, _ in items), f"{where}: values not opaque: {items}"
     assert len({tok for tok, _ in items}) == len(items)
     shapes = {_normalise(b, tok, item.text) for b, (tok, item) in zip(blocks, items, strict=True)}
@@ -165,7 +171,9 @@ def test_nothing_reveals_the_right_answer_before_hand_in(real_app):
                 if question.type == "ordering":
                     ordering_starts += 1
                     start = tuple(step.id for _, step in items)
-                    assert start != question.correct_order, f"{where}: list starts in the right order"
+                    assert start != question.correct_order, (
+                        f"{where}: list starts in the right order"
+                    )
                 else:
                     n = len(items)
                     right = [i for i, (_, o) in enumerate(items) if o.correct]

@@ -28,7 +28,13 @@ HOSTILE_NAMES = [
     f"<b onmouseover=alert('{MARK}')>Bas</b>",
     f"javascript:alert('{MARK}')",
 ]
-FORMULAS = ['=HYPERLINK("http://evil.example","klik")', "+31 6 1234", "-2+3", "@SUM(A1:A9)", "\t=1+1"]
+FORMULAS = [
+    '=HYPERLINK("http://evil.example","klik")',
+    "+31 6 1234",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "\t=1+1",
+]
 
 
 def _hostile_world(make_app):
@@ -72,7 +78,9 @@ def test_names_and_team_names_are_escaped_on_every_page(make_app):
                 continue
             pages += 1
             assert not _dangerous(response.text), f"{role} GET {path}: {_dangerous(response.text)}"
-            assert not foreign_loads(response.text), f"{role} GET {path}: {foreign_loads(response.text)}"
+            assert not foreign_loads(response.text), (
+                f"{role} GET {path}: {foreign_loads(response.text)}"
+            )
     assert pages > 60
     # The names really were on the pages (escaped), so the check above means something.
     page = client_as(app, world, "hr").get("/beheer/medewerkers").text

@@ -44,7 +44,9 @@ def test_session_and_csrf_token_rotate_at_login(make_app):
     assert attacker.get("/voortgang").status_code == 302
     before = row_counts(app)
     slug = world.ids["slug"]
-    assert client.post(f"/modules/{slug}/quiz", data={"csrf_token": token_before}).status_code == 400
+    assert (
+        client.post(f"/modules/{slug}/quiz", data={"csrf_token": token_before}).status_code == 400
+    )
     assert row_counts(app) == before
 
 
@@ -150,7 +152,9 @@ def test_invitation_links_are_single_use_hashed_and_expire(make_app):
     path2 = _invite(app, hr, "Eva Verlopen", "eva@example.nl")
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.email == "eva@example.nl"))
-        for invitation in db.session.scalars(sa.select(Invitation).where(Invitation.user_id == user.id)):
+        for invitation in db.session.scalars(
+            sa.select(Invitation).where(Invitation.user_id == user.id)
+        ):
             invitation.expires_at = utcnow() - dt.timedelta(seconds=1)
         db.session.commit()
     before = table_snapshot(app)
@@ -185,9 +189,12 @@ def test_hr_actions_never_delete_attempts(make_app):
     assert after["attempts"] == before["attempts"] and after["answers"] == before["answers"]
     assert after["users"] == before["users"]
     with app.app_context():
-        assert db.session.scalar(
-            sa.select(sa.func.count(Attempt.id)).where(Attempt.user_id == learner_id)
-        ) == 2
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(Attempt.id)).where(Attempt.user_id == learner_id)
+            )
+            == 2
+        )
     # The person's history is still in Beheer, marked inactive.
     page = hr.get(f"/beheer/medewerkers/{learner_id}").text
     assert "inactief" in page.lower() or "gedeactiveerd" in page.lower()

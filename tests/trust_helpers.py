@@ -386,19 +386,25 @@ class Page:
 class Http:
     """A tiny cookie-keeping HTTP client (one connection per request, no redirects followed)."""
 
-    def __init__(self, base: str, cookies: dict[str, str] | None = None):
+    def __init__(self, base: str, cookies: dict[str, str] | None = None, source: str | None = None):
         self.base = urlsplit(base)
         self.cookies = dict(cookies or {})
+        self.source = source  # a loopback address of our own: rate limits key on it
 
     def clone(self) -> Http:
-        return Http(self.base.geturl(), self.cookies)
+        return Http(self.base.geturl(), self.cookies, self.source)
 
     def request(self, method: str, path: str, data=None, headers=None, timeout=30) -> Page:
         import http.client
         from http.cookies import SimpleCookie
         from urllib.parse import urlencode
 
-        connection = http.client.HTTPConnection(self.base.hostname, self.base.port, timeout=timeout)
+        connection = http.client.HTTPConnection(
+            self.base.hostname,
+            self.base.port,
+            timeout=timeout,
+            source_address=(self.source, 0) if self.source else None,
+        )
         head = {"Connection": "close", **(headers or {})}
         if self.cookies:
             head["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
