@@ -8,6 +8,7 @@ import hashlib
 import secrets
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from .accounts import normalise_email
 from .extensions import db
@@ -29,9 +30,18 @@ class HrError(Exception):
     """A refused HR action; str() is a Dutch message for the page."""
 
 
+def commit_or_refuse(message: str) -> None:
+    """Commit; a unique-constraint race with another request becomes a Dutch refusal."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise HrError(message) from None
+
+
 def audit(actor: User | None, action: str, detail: str) -> AuditEntry:
     """Record who did what; the caller commits together with the change itself."""
-    entry = AuditEntry(actor_id=actor.id if actor else None, action=action, detail=detail[:5000])
+    entry = AuditEntry(actor_id=actor.id if actor else None, action=action, detail=detail[:20000])
     db.session.add(entry)
     return entry
 
@@ -112,14 +122,18 @@ def add_person(actor: User, name: str, email: str, team_ids: list[int]) -> tuple
         raise HrError("Er is al een account met dit e-mailadres.")
     user = User(email=email, name=name.strip(), password_hash=None, role=Role.LEARNER.value)
     db.session.add(user)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise HrError("Er is al een account met dit e-mailadres.") from None
     teams = _teams(team_ids)
     for team in teams:
         db.session.add(Membership(user_id=user.id, team_id=team.id))
     token = new_invitation(user, actor, first=True)
     team_text = f" in {', '.join(t.name for t in teams)}" if teams else ""
     audit(actor, "medewerker.toegevoegd", f"{describe(user)}{team_text}")
-    db.session.commit()
+    commit_or_refuse("Er is al een account met dit e-mailadres.")
     return user, token
 
 
@@ -190,10 +204,10 @@ def create_team(actor: User, name: str) -> Team:
     name = name.strip()
     if team_name_taken(name):
         raise HrError("Er is al een team met deze naam.")
+    audit(actor, "team.aangemaakt", name)  # before the insert: nothing flushes it early
     team = Team(name=name)
     db.session.add(team)
-    audit(actor, "team.aangemaakt", name)
-    db.session.commit()
+    commit_or_refuse("Er is al een team met deze naam.")
     return team
 
 
@@ -205,7 +219,7 @@ def rename_team(actor: User, team: Team, name: str) -> None:
         return
     audit(actor, "team.hernoemd", f"{team.name} → {name}")
     team.name = name
-    db.session.commit()
+    commit_or_refuse("Er is al een team met deze naam.")
 
 
 def delete_team(actor: User, team: Team) -> None:
@@ -237,10 +251,10 @@ def add_members(actor: User, team: Team, user_ids: list[int]) -> int:
     users = db.session.scalars(sa.select(User).where(User.id.in_(wanted)).order_by(User.name)).all()
     if len(users) != len(wanted):
         raise HrError("Een van de gekozen medewerkers bestaat niet (meer).")
+    audit(actor, "team.leden_toegevoegd", f"{team.name}: {', '.join(map(describe, users))}")
     for user in users:
         db.session.add(Membership(user_id=user.id, team_id=team.id))
-    audit(actor, "team.leden_toegevoegd", f"{team.name}: {', '.join(map(describe, users))}")
-    db.session.commit()
+    commit_or_refuse("Iemand anders voegde tegelijk leden toe. Probeer het opnieuw.")
     return len(users)
 
 

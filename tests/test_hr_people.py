@@ -207,3 +207,20 @@ def test_a_file_posted_as_the_password_is_refused(client, app, hr):
     )
     assert response.status_code == 422
     assert get_user(app, "anna@example.nl").password_hash is None
+
+
+def test_a_simultaneous_duplicate_is_refused_not_a_crash(app, make_user, monkeypatch):
+    """Two HR officers add the same e-mail at once: the check passes for both, the insert not."""
+    from klantwijs import people
+
+    with app.app_context():
+        actor = db.session.get(User, make_user(role="hr").id)
+        people.add_person(actor, "Anna", "anna@example.nl", [])
+        monkeypatch.setattr(people.db.session, "scalar", lambda *a, **k: None)  # check misses it
+        with pytest.raises(people.HrError, match="Er is al een account"):
+            people.add_person(actor, "Anna", "anna@example.nl", [])
+        monkeypatch.undo()
+        people.create_team(actor, "Verkoop")
+        monkeypatch.setattr(people, "team_name_taken", lambda *a, **k: False)
+        with pytest.raises(people.HrError, match="Er is al een team"):
+            people.create_team(actor, "Verkoop")
