@@ -45,6 +45,8 @@ def options(argv=None) -> argparse.Namespace:
                         "of it; 'auto' (default): the working tree when it imports, else HEAD")
     p.add_argument("--keep-db", action="store_true", help="keep the PostgreSQL bench database")
     p.add_argument("--update-readme", action="store_true")
+    p.add_argument("--render", action="store_true",
+                   help="only turn results/latest.json into tables again (no run)")
     args = p.parse_args(argv)
     args.rounds = args.rounds or (2 if args.quick else 3)
     args.seconds = args.seconds or (1 if args.quick else 5)
@@ -143,8 +145,32 @@ def run_database(name: str, url: str, tree: Path, args, spec) -> dict:
     return out
 
 
+def update_readme(table: str) -> None:
+    text = README.read_text()
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        _old, tail = rest.split(END, 1)
+        README.write_text(f"{head}{START}\n{table}\n{END}{tail}")
+        log(f"Updated {README}")
+
+
+def render(args) -> int:
+    from . import report
+
+    results = json.loads((RESULTS / "latest.json").read_text())
+    results["targets"] = report.check_targets(results)
+    table = report.markdown(results)
+    (RESULTS / "latest.md").write_text(table)
+    log(table)
+    if args.update_readme:
+        update_readme(table)
+    return 0
+
+
 def main(argv=None) -> int:
     args = options(argv)
+    if args.render:
+        return render(args)
     started = time.monotonic()
     RESULTS.mkdir(parents=True, exist_ok=True)
     tree, tree_name = choose_tree(args.tree)
@@ -193,13 +219,8 @@ def main(argv=None) -> int:
     (RESULTS / "latest.md").write_text(table)
     log("\n" + table)
     log(f"Took {results['meta']['minutes']} minutes. Results: {RESULTS / 'latest.json'}")
-    if args.update_readme and README.exists():
-        text = README.read_text()
-        if START in text and END in text:
-            head, rest = text.split(START, 1)
-            _old, tail = rest.split(END, 1)
-            README.write_text(f"{head}{START}\n{table}\n{END}{tail}")
-            log(f"Updated {README}")
+    if args.update_readme:
+        update_readme(table)
     return 0
 
 
