@@ -314,3 +314,103 @@ def test_failed_logins_are_limited_across_workers(live, make_user):
     assert re.search(r"Probeer het over \d+ (minuut|minuten) opnieuw", blocked.text)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(User.id))) == 1
+
+
+def _hr_session(server, app) -> Http:
+    with app.app_context():
+        add_user("hr", f"hr-{RUN}@example.nl", "Hanna HR")
+        db.session.commit()
+    client = server.client()
+    assert client.login(f"hr-{RUN}@example.nl").status == 302
+    return client
+
+
+def test_twenty_simultaneous_invitation_uses_set_one_password(live):
+    server, app = live
+    hr = _hr_session(server, app)
+    added = hr.form_post(
+        "/beheer/medewerkers/toevoegen",
+        {"name": "Ivo Uitgenodigd", "email": f"ivo-{RUN}@example.nl"},
+    )
+    assert added.status == 200, added.status
+    path = "/wachtwoord-instellen/" + re.search(
+        r"/wachtwoord-instellen/([\w-]+)", added.text
+    ).group(1)
+    tabs = [server.client() for _ in range(N)]
+    forms = []
+    for i, tab in enumerate(tabs):
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', tab.get(path).text).group(1)
+        password = f"wachtwoord nummer {i:02d} lang genoeg"
+        forms.append({"csrf_token": token, "password": password, "password_repeat": password})
+    pages = together(N, lambda i: tabs[i].post(path, forms[i]))
+    statuses = sorted(p.status for p in pages)
+    assert statuses.count(302) == 1, statuses
+    assert set(statuses) <= {302, 410}, statuses
+    winner = next(i for i, p in enumerate(pages) if p.status == 302)
+    email = f"ivo-{RUN}@example.nl"
+    assert server.client().login(email, forms[winner]["password"]).status == 302
+    loser = (winner + 1) % N
+    assert server.client().login(email, forms[loser]["password"]).status == 401
+
+
+def test_simultaneous_hr_additions_make_one_person_and_one_team(live):
+    server, app = live
+    hr = _hr_session(server, app)
+    token = hr.token()  # first: fetching it may set the session cookie the tabs copy
+    tabs = [hr.clone() for _ in range(N)]
+    email = f"dubbel-{RUN}@example.nl"
+    people = together(
+        N,
+        lambda i: tabs[i].post(
+            "/beheer/medewerkers/toevoegen",
+            {"csrf_token": token, "name": f"Dubbel {i}", "email": email},
+        ),
+    )
+    teams = together(
+        N, lambda i: tabs[i].post("/beheer/teams", {"csrf_token": token, "name": "Team Gelijk"})
+    )
+    assert sorted(p.status for p in people).count(200) == 1, [p.status for p in people]
+    assert {p.status for p in people} <= {200, 422}
+    assert sorted(p.status for p in teams).count(302) == 1, [p.status for p in teams]
+    assert {p.status for p in teams} <= {302, 422}
+    with app.app_context():
+        from klantwijs.models import Team
+
+        assert db.session.scalar(sa.select(sa.func.count()).where(User.email == email)) == 1
+        assert db.session.scalar(sa.select(sa.func.count()).where(Team.name == "Team Gelijk")) == 1
+
+
+def test_confirming_one_import_twice_at_once_imports_once(live):
+    server, app = live
+    hr = _hr_session(server, app)
+    rows = "".join(f"Persoon {n};persoon{n}-{RUN}@example.nl;Import\r\n" for n in range(30))
+    csv_bytes = ("naam;e-mail;team\r\n" + rows).encode()
+    token = hr.token()
+    boundary = "trustgrens"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="mensen.csv"\r\n'
+            "Content-Type: text/csv\r\n\r\n"
+        ).encode()
+        + csv_bytes
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    preview = hr.request(
+        "POST",
+        "/beheer/medewerkers/importeren",
+        data=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert preview.status == 200, preview.status
+    payload = re.search(r'name="payload"[^>]*value="([^"]+)"', preview.text)
+    payload = payload or re.search(r'value="([^"]+)"[^>]*name="payload"', preview.text)
+    form = {"csrf_token": token, "payload": payload.group(1)}
+    tabs = [hr.clone() for _ in range(10)]
+    pages = together(10, lambda i: tabs[i].post("/beheer/medewerkers/importeren/bevestigen", form))
+    assert all(p.status in (200, 422) for p in pages), [p.status for p in pages]
+    with app.app_context():
+        imported = db.session.scalar(
+            sa.select(sa.func.count()).where(User.email.like(f"persoon%-{RUN}@example.nl"))
+        )
+    assert imported == 30

@@ -438,8 +438,12 @@ class Http:
         return self.post(action or page_path, {**data, "csrf_token": token})
 
     def token(self) -> str:
-        """This session's CSRF token (every page has one in the Uitloggen or login form)."""
-        return csrf_token_from(self.get("/").text) or csrf_token_from(self.get("/inloggen").text)
+        """This session's CSRF token, from the first page that has a form."""
+        for path in ("/", "/wachtwoord-wijzigen", "/inloggen"):
+            token = csrf_token_from(self.get(path).text)
+            if token:
+                return token
+        raise AssertionError("no page with a CSRF token")
 
     def login(self, email: str, password: str = PASSWORD) -> Page:
         return self.form_post("/inloggen", {"email": email, "password": password})
