@@ -13,6 +13,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -167,10 +168,27 @@ def render(args) -> int:
     return 0
 
 
+def _postgres_reachable() -> bool:
+    import sqlalchemy as sa
+
+    from .dataset import PG_ADMIN_URL
+
+    try:
+        engine = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except sa.exc.OperationalError:
+        return False
+
+
 def main(argv=None) -> int:
     args = options(argv)
     if args.render:
         return render(args)
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install wrk")
     started = time.monotonic()
     RESULTS.mkdir(parents=True, exist_ok=True)
     tree, tree_name = choose_tree(args.tree)
@@ -202,6 +220,12 @@ def main(argv=None) -> int:
     }
     urls = {"sqlite": dataset.sqlite_url(), "postgresql": dataset.pg_url()}
     for name in [d.strip() for d in args.db.split(",") if d.strip()]:
+        if name not in urls:
+            sys.exit(f"--db: unknown database {name!r} (sqlite, postgresql)")
+        if name == "postgresql" and not _postgres_reachable():
+            log("\n! PostgreSQL is not reachable at 127.0.0.1:5432 as user postgres: skipped")
+            results["databases"][name] = {"error": "PostgreSQL not reachable at 127.0.0.1:5432"}
+            continue
         try:
             results["databases"][name] = run_database(name, urls[name], tree, args, spec)
         except Exception as exc:  # noqa: BLE001  (report it, and go on with the next database)

@@ -281,8 +281,6 @@ class _Reader(HTMLParser):
             self.link[1] += data
         if self.form is not None:
             self.form.text += data
-        if self.select is not None and self.option_value is None and self.select.options == []:
-            pass
 
 
 def parse(html: str | bytes) -> Document:
