@@ -142,3 +142,44 @@ def test_deleting_a_team_or_deactivating_a_person_keeps_attempts(make_app):
     after = row_counts(app)
     assert after["attempts"] == before["attempts"] == 3
     assert after["users"] == before["users"]
+
+
+def test_backup_and_restore_from_the_command_line(make_app, migrated, tmp_path):
+    """What an operator types (README): flask db-backup FILE, flask db-restore FILE --yes."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import DATA, ROOT
+
+    app = make_app()
+    world = fresh_world(app)
+    _add_answers(app, world)
+    before = table_snapshot(app)
+    env = {
+        **os.environ,
+        "SECRET_KEY": "cli-test",
+        "DATABASE_URL": migrated,
+        "LESSONS_DIR": str(DATA / "lessons"),
+        "QUIZ_DIR": str(DATA / "quiz"),
+        "FLASK_APP": "app",
+    }
+    flask = str(Path(sys.executable).parent / "flask")
+    target = tmp_path / "nacht" / "klantwijs-backup"
+    done = subprocess.run(
+        [flask, "db-backup", str(target)], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Backup gemaakt" in done.stdout
+    _wipe(app)
+    done = subprocess.run(
+        [flask, "db-restore", str(target), "--yes"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Teruggezet" in done.stdout
+    assert table_snapshot(app) == before
