@@ -23,7 +23,11 @@ from .quiz_review import format_points, percentage, review
 
 bp = Blueprint("quiz", __name__)
 
-OUTDATED = "De toets is aangepast sinds je begon. Je begint daarom opnieuw, met de nieuwe vragen."
+OUTDATED = (
+    "De toets is aangepast sinds je begon. Start de toets opnieuw: je krijgt dan de nieuwe "
+    "vragen. Je antwoorden op de oude vragen tellen niet mee."
+)
+RESTARTED = "De toets is aangepast sinds je begon. Je begint daarom opnieuw, met de nieuwe vragen."
 HANDED_IN = "Deze toets is al ingeleverd. Je antwoorden kunnen niet meer veranderen."
 NAVIGATION = {"volgende", "vorige", "overzicht", "controleer"}
 
@@ -52,10 +56,12 @@ def _handed_in(attempt: Attempt):
     return render_template("quiz/refused.html", attempt=attempt, message=HANDED_IN), 409
 
 
-def _restart(module: Module):
-    attempt, _ = progress.start_exam(current_user.id, module)
-    flash(OUTDATED, "info")
-    return redirect(url_for("quiz.question", attempt_id=attempt.id, number=1))
+def _outdated(module: Module):
+    """The quiz file changed under an open attempt: send to the intro, which offers a restart.
+
+    Nothing is written here; the restart itself happens on POST (Start de toets).
+    """
+    return redirect(url_for("quiz.intro", slug=module.slug))
 
 
 def _resume_number(attempt: Attempt) -> int | None:
@@ -71,7 +77,7 @@ def intro(slug: str):
     attempt = progress.open_exam(current_user.id, slug)
     if attempt is not None:
         if progress.is_outdated(attempt, module):
-            return _restart(module)
+            return render_template("quiz/intro.html", module=module, notice=OUTDATED)
         number = _resume_number(attempt)
         if number is None:
             return redirect(url_for("quiz.overview", attempt_id=attempt.id))
@@ -85,7 +91,7 @@ def start(slug: str):
     module = _module(slug)
     attempt, restarted = progress.start_exam(current_user.id, module)
     if restarted:
-        flash(OUTDATED, "info")
+        flash(RESTARTED, "info")
     number = _resume_number(attempt) or 1
     return redirect(url_for("quiz.question", attempt_id=attempt.id, number=number))
 
@@ -130,7 +136,7 @@ def question(attempt_id: int, number: int):
         return redirect(url_for("quiz.result", attempt_id=attempt.id))
     if progress.is_outdated(attempt, module):
         return (
-            _restart(module)
+            _outdated(module)
             if not practice
             else redirect(url_for("learn.lesson", slug=module.slug))
         )
@@ -225,7 +231,7 @@ def overview(attempt_id: int):
     if attempt.kind == AttemptKind.PRACTICE.value:
         return redirect(url_for("quiz.question", attempt_id=attempt.id, number=1))
     if progress.is_outdated(attempt, module):
-        return _restart(module)
+        return _outdated(module)
     answers = progress.answers_of(attempt)
     rows = [
         (n, module.quiz.by_id[qid], qid in answers) for n, qid in enumerate(attempt.question_ids, 1)
@@ -246,7 +252,7 @@ def hand_in(attempt_id: int):
     if attempt.kind != AttemptKind.EXAM.value:
         abort(404)
     if progress.is_outdated(attempt, module):
-        return _restart(module)
+        return _outdated(module)
     if attempt.submitted_at is not None or not progress.submit_attempt(attempt, module):
         flash("Deze toets was al ingeleverd; je ziet de uitslag van toen.", "info")
     return redirect(url_for("quiz.result", attempt_id=attempt.id))

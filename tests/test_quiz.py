@@ -184,8 +184,17 @@ def test_changed_quiz_restarts_the_open_attempt_with_a_notice(client, learner, a
     app.extensions["course"] = dataclasses.replace(
         course, modules=(changed, course.get("beta")), by_slug={**course.by_slug, "alpha": changed}
     )
-    response = client.get(question_url(attempt_id, 2), follow_redirects=True)
-    assert "De toets is aangepast sinds je begon" in response.text
+    before = load(app, attempt_id)
+    for path in [question_url(attempt_id, 2), f"/pogingen/{attempt_id}/overzicht"]:
+        response = client.get(path, follow_redirects=True)
+        assert "De toets is aangepast sinds je begon" in response.text  # looking changes nothing
+        assert ">Start de toets<" in response.text
+    assert client.post(f"/pogingen/{attempt_id}/inleveren").status_code == 302
+    assert load(app, attempt_id).submitted_at is None and before.seed == load(app, attempt_id).seed
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Answer.id))) == 1
+    response = client.post("/modules/alpha/quiz", follow_redirects=True)
+    assert "Je begint daarom opnieuw" in response.text
     assert "Vraag 1 van 4" in response.text
     with app.app_context():
         attempts = db.session.scalars(sa.select(Attempt)).all()
