@@ -94,9 +94,11 @@ def lesson(slug: str):
     module = course().get(slug)
     if module is None:
         abort(404)
-    progress.record_lesson_view(current_user.id, slug)
     open_attempt = progress.open_exam(current_user.id, slug)
-    return render_template("learn/lesson.html", module=module, open_attempt=open_attempt)
+    page = render_template("learn/lesson.html", module=module, open_attempt=open_attempt)
+    # Recorded after rendering: the commit would otherwise make the page reload the user.
+    progress.record_lesson_view(current_user.id, slug)
+    return page
 
 
 @bp.get("/voortgang", endpoint="progress")

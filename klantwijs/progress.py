@@ -24,12 +24,17 @@ RECENT_ATTEMPTS = 3
 PRACTICE_SIZE = 5
 
 
+def _dialect():
+    return postgresql if db.engine.dialect.name == "postgresql" else sqlite
+
+
 def record_lesson_view(user_id: int, slug: str) -> None:
     """Remember that the lesson was opened: one upsert, first and last time kept."""
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     now = utcnow()
-    stmt = dialect.insert(LessonView).values(
-        user_id=user_id, module_slug=slug, first_viewed_at=now, last_viewed_at=now
+    stmt = (
+        _dialect()
+        .insert(LessonView)
+        .values(user_id=user_id, module_slug=slug, first_viewed_at=now, last_viewed_at=now)
     )
     stmt = stmt.on_conflict_do_update(
         index_elements=["user_id", "module_slug"], set_={"last_viewed_at": now}
@@ -115,23 +120,45 @@ def _claim_open(attempt_id: int) -> bool:
 
 
 def save_answer(attempt_id: int, question_id: str, response, score: float | None = None) -> bool:
-    """Store the latest response (None removes it); refused (False) after hand-in."""
+    """Store the latest response (None removes it); refused (False) after hand-in.
+
+    One upsert after the lock; an answer that already has a score (a practice question that
+    was checked) is never overwritten.
+    """
     if not _claim_open(attempt_id):
         db.session.rollback()
         return False
-    existing = db.session.scalar(
-        sa.select(Answer).where(Answer.attempt_id == attempt_id, Answer.question_id == question_id)
-    )
     if response is None:
-        if existing is not None:
-            db.session.delete(existing)
-    elif existing is None:
-        db.session.add(
-            Answer(attempt_id=attempt_id, question_id=question_id, response=response, score=score)
+        db.session.execute(
+            sa.delete(Answer).where(
+                Answer.attempt_id == attempt_id,
+                Answer.question_id == question_id,
+                Answer.score.is_(None),
+            )
         )
     else:
-        existing.response = response
-        existing.score = score
+        now = utcnow()
+        stmt = (
+            _dialect()
+            .insert(Answer)
+            .values(
+                attempt_id=attempt_id,
+                question_id=question_id,
+                response=response,
+                score=score,
+                updated_at=now,
+            )
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["attempt_id", "question_id"],
+            set_={
+                "response": stmt.excluded.response,
+                "score": stmt.excluded.score,
+                "updated_at": now,
+            },
+            where=Answer.score.is_(None),
+        )
+        db.session.execute(stmt)
     db.session.commit()
     return True
 
@@ -168,7 +195,6 @@ def submit_attempt(attempt: Attempt, module: Module) -> bool:
         if qid in scores:
             answer.score = round(scores[qid], 4)
     db.session.commit()
-    db.session.refresh(attempt)
     return True
 
 

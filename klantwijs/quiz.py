@@ -146,8 +146,6 @@ def question(attempt_id: int, number: int):
     if question is None:  # a handed-in practice round whose question left the quiz file
         abort(404)
     shown = show(question, current_app.secret_key, attempt.id, attempt.seed)
-    answers = progress.answers_of(attempt)
-    saved = answers.get(question.id)
     error, status = None, 200
     if request.method == "POST":
         try:
@@ -157,9 +155,11 @@ def question(attempt_id: int, number: int):
                 response = _apply_move(shown, response, go)
             elif go not in NAVIGATION:
                 raise BadAnswer("Dit formulier is niet compleet. Laad de pagina opnieuw.")
-            return _save_and_go(attempt, module, number, question, saved, response, go)
+            return _save_and_go(attempt, module, number, question, response, go)
         except BadAnswer as problem:
             error, status = problem.message, problem.status
+    answers = progress.answers_of(attempt)
+    saved = answers.get(question.id)
     response = saved.response if saved else None
     chosen = {value for value, item in shown.items if item.id in _as_list(response)}
     feedback = (
@@ -191,35 +191,30 @@ def _as_list(response) -> list:
     return response if isinstance(response, list) else [response]
 
 
-def _save_and_go(attempt, module, number, question, saved, response, go):
+def _save_and_go(attempt, module, number, question, response, go):
     """Save the answer, then follow the button that was pressed."""
-    here = url_for("quiz.question", attempt_id=attempt.id, number=number)
-    if attempt.kind == AttemptKind.PRACTICE.value:
-        if saved is not None and saved.score is not None:
-            return redirect(here)
-        if go == "controleer":
-            if response is None:
-                raise BadAnswer("Kies eerst een antwoord; daarna zie je of het goed is.", 422)
-            if not progress.save_answer(
-                attempt.id, question.id, response, grade(question, response)
-            ):
-                return _handed_in(attempt)
-            scored = [a for a in progress.answers_of(attempt).values() if a.score is not None]
-            if len(scored) == len(attempt.question_ids):  # every question tried: round done
-                progress.submit_attempt(attempt, module)
-            return redirect(here + "#uitleg")
-    if not progress.save_answer(attempt.id, question.id, response):
+    attempt_id, total = attempt.id, len(attempt.question_ids)  # read before the commit
+    here = url_for("quiz.question", attempt_id=attempt_id, number=number)
+    if attempt.kind == AttemptKind.PRACTICE.value and go == "controleer":
+        if response is None:
+            raise BadAnswer("Kies eerst een antwoord; daarna zie je of het goed is.", 422)
+        if not progress.save_answer(attempt_id, question.id, response, grade(question, response)):
+            return _handed_in(attempt)
+        scored = [a for a in progress.answers_of(attempt).values() if a.score is not None]
+        if len(scored) == total:  # every question tried: the round is done
+            progress.submit_attempt(attempt, module)
+        return redirect(here + "#uitleg")
+    if not progress.save_answer(attempt_id, question.id, response):
         return _handed_in(attempt)
-    total = len(attempt.question_ids)
     if go.startswith(("omhoog-", "omlaag-")) or go == "controleer":
         return redirect(here + "#vraag")
     if go == "vorige" and number > 1:
-        return redirect(url_for("quiz.question", attempt_id=attempt.id, number=number - 1))
+        return redirect(url_for("quiz.question", attempt_id=attempt_id, number=number - 1))
     if go == "volgende" and number < total:
-        return redirect(url_for("quiz.question", attempt_id=attempt.id, number=number + 1))
+        return redirect(url_for("quiz.question", attempt_id=attempt_id, number=number + 1))
     if go == "vorige":
         return redirect(here)
-    return redirect(url_for("quiz.overview", attempt_id=attempt.id))
+    return redirect(url_for("quiz.overview", attempt_id=attempt_id))
 
 
 @bp.get("/pogingen/<int:attempt_id>/overzicht")
