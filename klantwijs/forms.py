@@ -1,12 +1,37 @@
 """Account forms with Dutch messages; Flask-WTF adds the CSRF token to each."""
 
+from flask import request
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from flask_wtf.form import _Auto
+from werkzeug.datastructures import CombinedMultiDict
 from wtforms import EmailField, PasswordField, StringField
+from wtforms.i18n import get_translations
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
 from .passwords import MAX_LENGTH, password_problem
 
 REQUIRED = "Vul dit veld in."
+_DUTCH = get_translations(["nl"])
+
+
+class KlantwijsForm(FlaskForm):
+    """Every form: WTForms' own messages in Dutch, and fields read request.form only (files only
+    when the form has a FileField), so a file posted under a text field's name is a missing
+    value with a message, not a crash."""
+
+    class Meta:
+        def get_translations(self, form):
+            return _DUTCH
+
+        def wrap_formdata(self, form, formdata):
+            if formdata is not _Auto:
+                return formdata
+            if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+                return None
+            if any(isinstance(f, FileField) for f in form):
+                return CombinedMultiDict((request.files, request.form))
+            return request.form
 
 
 def _acceptable_password(_form, field) -> None:
@@ -46,7 +71,7 @@ def _repeat(other: str) -> PasswordField:
     )
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(KlantwijsForm):
     name = StringField(
         "Naam",
         validators=[
@@ -60,7 +85,7 @@ class RegisterForm(FlaskForm):
     password_repeat = _repeat("password")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(KlantwijsForm):
     email = _email_field()
     password = PasswordField(
         "Wachtwoord",
@@ -69,7 +94,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(KlantwijsForm):
     current_password = PasswordField(
         "Huidig wachtwoord",
         validators=[InputRequired(REQUIRED), Length(max=MAX_LENGTH, message="Wachtwoord te lang.")],
@@ -79,6 +104,6 @@ class ChangePasswordForm(FlaskForm):
     password_repeat = _repeat("password")
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(KlantwijsForm):
     password = _new_password()
     password_repeat = _repeat("password")

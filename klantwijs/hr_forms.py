@@ -2,39 +2,18 @@
 
 import datetime as dt
 
-from flask import request
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from flask_wtf.form import _Auto
-from werkzeug.datastructures import CombinedMultiDict
 from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField
-from wtforms.i18n import get_translations
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .forms import REQUIRED, SetPasswordForm
+from .forms import REQUIRED, KlantwijsForm, SetPasswordForm
 from .models import Role
 from .reports import local_today
 
-_DUTCH = get_translations(["nl"])
 
-
-class HrForm(FlaskForm):
-    """WTForms' own messages in Dutch; fields read request.form only (files only for a FileField),
-    so a file posted under a text field's name is just a missing value, not a crash."""
-
-    class Meta:
-        def get_translations(self, form):
-            return _DUTCH
-
-        def wrap_formdata(self, form, formdata):
-            if formdata is not _Auto:
-                return formdata
-            if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
-                return None
-            if any(isinstance(f, FileField) for f in form):
-                return CombinedMultiDict((request.files, request.form))
-            return request.form
+class HrForm(KlantwijsForm):
+    """Base of every Beheer form (Dutch messages, request.form only)."""
 
 
 class CheckboxesField(SelectMultipleField):

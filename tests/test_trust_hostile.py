@@ -283,23 +283,12 @@ def test_report_inputs_tried():
     print(f"\nhostile examples tried: {TRIED['examples']}")
 
 
-FILE_IN_TEXT_FIELD = pytest.mark.xfail(
-    strict=True,
-    reason="klantwijs/forms.py (RegisterForm, LoginForm, ChangePasswordForm) still let "
-    "Flask-WTF feed request.files into text fields: a FileStorage reaches Length/Email "
-    "validators → 500. Fix: derive them from a base form whose Meta.wrap_formdata returns "
-    "request.form only, as hr_forms.HrForm now does",
-)
-
-
 @pytest.mark.parametrize(
     ("role", "path", "field"),
     [
-        pytest.param("anonymous", "/account-aanmaken", "name", marks=FILE_IN_TEXT_FIELD),
-        pytest.param("anonymous", "/inloggen", "email", marks=FILE_IN_TEXT_FIELD),
-        pytest.param(
-            "learner", "/wachtwoord-wijzigen", "current_password", marks=FILE_IN_TEXT_FIELD
-        ),
+        pytest.param("anonymous", "/account-aanmaken", "name"),
+        pytest.param("anonymous", "/inloggen", "email"),
+        pytest.param("learner", "/wachtwoord-wijzigen", "current_password"),
         ("anonymous", "/wachtwoord-instellen/{token}", "password"),
         ("hr", "/beheer/teams", "name"),
         ("hr", "/beheer/medewerkers/toevoegen", "email"),
