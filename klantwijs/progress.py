@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .content import Course, Module
 from .extensions import db
@@ -29,7 +30,9 @@ def _dialect():
 
 
 def record_lesson_view(user_id: int, slug: str) -> None:
-    """Remember that the lesson was opened: one upsert, first and last time kept."""
+    """Remember that the lesson was opened: one upsert, first and last time kept.
+
+    last_viewed_at moves at most once an hour, so re-reading a lesson rarely writes a row."""
     now = utcnow()
     stmt = (
         _dialect()
@@ -37,7 +40,9 @@ def record_lesson_view(user_id: int, slug: str) -> None:
         .values(user_id=user_id, module_slug=slug, first_viewed_at=now, last_viewed_at=now)
     )
     stmt = stmt.on_conflict_do_update(
-        index_elements=["user_id", "module_slug"], set_={"last_viewed_at": now}
+        index_elements=["user_id", "module_slug"],
+        set_={"last_viewed_at": now},
+        where=LessonView.last_viewed_at < now - dt.timedelta(hours=1),
     )
     db.session.execute(stmt)
     db.session.commit()
@@ -182,10 +187,11 @@ def submit_attempt(attempt: Attempt, module: Module) -> bool:
     total = round(sum(scores.values()), 4)
     maximum = len(attempt.question_ids)
     passed = maximum > 0 and total / maximum * 100 >= quiz.pass_mark - 1e-9
+    graded = {"submitted_at": utcnow(), "score": total, "max_score": maximum, "passed": passed}
     result = db.session.execute(
         sa.update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
-        .values(submitted_at=utcnow(), score=total, max_score=maximum, passed=passed)
+        .values(**graded)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -195,6 +201,8 @@ def submit_attempt(attempt: Attempt, module: Module) -> bool:
         if qid in scores:
             answer.score = round(scores[qid], 4)
     db.session.commit()
+    for name, value in graded.items():  # what the database now holds, without re-reading it
+        set_committed_value(attempt, name, value)
     return True
 
 
