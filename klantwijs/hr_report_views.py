@@ -1,16 +1,27 @@
 """Beheer views: Voortgang (matrix and CSV) and Vragen-inzicht."""
 
 import sqlalchemy as sa
-from flask import Response, render_template, request
+from flask import Response, current_app, render_template, request
+from markupsafe import Markup
 
 from .errors import render_error
 from .extensions import db
 from .hr_people_views import MAX_ID, course, int_arg, team_choices
 from .models import Team
-from .reports import STATUS_FILTERS, build_report, local_today, question_insight
+from .reports import (
+    STATUS_FILTERS,
+    ReportCache,
+    build_report,
+    build_report_page,
+    fingerprint,
+    local_today,
+    question_insight,
+)
 from .reports import report_csv as make_csv
 
 ROWS_PER_PAGE = 100
+PAGES_CACHED = 32  # rendered pages of the matrix per process (about 150 KB each at most)
+CSVS_CACHED = 8  # CSV files per process (about 0.8 MB for 1,000 people)
 
 
 class BadFilter(Exception):
@@ -42,21 +53,51 @@ def _bad_filter():
     )
 
 
+def _cache(name: str, size: int) -> ReportCache:
+    """This process's cache for this app (each app in the tests gets its own)."""
+    return current_app.extensions.setdefault(f"klantwijs.reports.{name}", ReportCache(size))
+
+
+def _key(filters: dict, *extra) -> tuple:
+    """What a cached report depends on: the filters, the day, the course and the data."""
+    return (
+        tuple(sorted(filters.items())),
+        *extra,
+        local_today(),
+        id(course()),
+        fingerprint(),
+    )
+
+
 def report():
     try:
         filters = _filters()
     except BadFilter:
         return _bad_filter()
-    data = build_report(course(), local_today(), **filters)
-    pages = max(1, -(-len(data.rows) // ROWS_PER_PAGE))
-    page = min(int_arg("pagina", 1, maximum=100_000), pages)
+    page = int_arg("pagina", 1, maximum=100_000)
     query = {k: v for k, v in request.args.items() if k in ("team", "module", "status") and v}
+
+    def build() -> Markup:
+        found = build_report_page(
+            course(), local_today(), page=page, per_page=ROWS_PER_PAGE, **filters
+        )
+        return Markup(
+            render_template(
+                "hr/report_body.html",
+                report=found.report,
+                rows=found.report.rows,
+                count=found.count,
+                page=found.page,
+                pages=found.pages,
+                filters=filters,
+                query=query,
+            )
+        )
+
+    key = _key(filters, page, tuple(sorted(query.items())))
     return render_template(
         "hr/report.html",
-        report=data,
-        rows=data.rows[(page - 1) * ROWS_PER_PAGE : page * ROWS_PER_PAGE],
-        page=page,
-        pages=pages,
+        body=_cache("pages", PAGES_CACHED).get_or_build(key, build),
         filters=filters,
         team_choices=team_choices(),
         modules=course().modules,
@@ -70,11 +111,15 @@ def report_csv():
         filters = _filters()
     except BadFilter:
         return _bad_filter()
-    data = build_report(course(), local_today(), **filters)
-    body = make_csv(data, filters["status"])
+
+    def build() -> bytes:
+        data = build_report(course(), local_today(), **filters)
+        return make_csv(data, filters["status"]).encode("utf-8")
+
+    body = _cache("csv", CSVS_CACHED).get_or_build(_key(filters), build)
     filename = f"voortgang-{local_today().isoformat()}.csv"
     return Response(
-        body.encode("utf-8"),
+        body,
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import event
 
 from klantwijs.extensions import db
-from klantwijs.models import Membership, Role, User
-from klantwijs.reports import CSV_COLUMNS, neutralise
+from klantwijs.models import Attempt, Membership, Role, User, utcnow
+from klantwijs.reports import CSV_COLUMNS, ReportCache, neutralise
 from tests.hr_helpers import (
     TODAY,
     login_as,
@@ -310,3 +310,56 @@ def test_matrix_pages_by_hundred_but_totals_count_everyone(client, app, hr):
     assert "pagina 2 van 2" in beyond.text
     rows = csv_rows(client.get("/beheer/voortgang.csv"))
     assert len({r[1] for r in rows[1:]}) == 150  # the CSV is never paged
+
+
+def test_report_page_and_csv_are_cached_until_anything_changes(client, app, hr, world):
+    """A second identical request is served from the cache (only the fingerprint query and
+    the page's own statements); any change shows up at once, also for the CSV."""
+    _, people = world
+    url = "/beheer/voortgang"
+    first = client.get(url).text
+    cold = statements(app, client, "/beheer/voortgang?pagina=2")  # another key: built
+    warm = statements(app, client, "/beheer/voortgang?pagina=2")  # the same key: cached
+    assert warm < cold
+    assert client.get(url).text.count("Geslaagd</span>") == first.count("Geslaagd</span>")
+    assert "<td>5</td><td>20% (1)</td>" in first
+    csv_before = csv_rows(client.get("/beheer/voortgang.csv"))
+    assert any(r[0] == "Bea Bezig" and r[6] == "Bezig" for r in csv_before)
+
+    # A new passed attempt (another process could have written it): seen at once.
+    make_attempt(app, people["bezig"].id, score=5, max_score=5, passed=True)
+    text = client.get(url).text
+    assert "<td>5</td><td>40% (2)</td>" in text
+    rows = csv_rows(client.get("/beheer/voortgang.csv"))
+    assert any(r[0] == "Bea Bezig" and r[6] == "Geslaagd" for r in rows)
+
+    # Handing in an open attempt is an UPDATE, not an insert: also seen at once.
+    open_id = make_attempt(app, people["niet"].id, submitted=False)
+    assert "<td>5</td><td>40% (2)</td>" in client.get(url).text
+    with app.app_context():
+        attempt = db.session.get(Attempt, open_id)
+        attempt.submitted_at, attempt.score, attempt.passed = utcnow(), 5.0, True
+        db.session.commit()
+    assert "<td>5</td><td>60% (3)</td>" in client.get(url).text
+
+    # A rename without an audit entry and a new lesson view: seen at once.
+    with app.app_context():
+        db.session.get(User, people["laat"].id).name = "Lotte Later"
+        db.session.commit()
+    assert "Lotte Later" in client.get(url).text
+    assert "Lotte Later" in client.get("/beheer/voortgang.csv").data.decode("utf-8-sig")
+    make_view(app, people["laat"].id, "beta")
+    rows = csv_rows(client.get("/beheer/voortgang.csv?module=beta"))
+    assert [r[6] for r in rows[1:]] == ["Te laat"]
+
+
+def test_report_cache_is_bounded():
+    cache = ReportCache(size=3)
+    built = []
+    for key in [1, 2, 3, 1, 4, 5]:
+        cache.get_or_build(key, lambda key=key: built.append(key) or key)
+    assert built == [1, 2, 3, 4, 5]  # 1 was served from the cache the second time
+    assert len(cache) == 3
+    cache.get_or_build(1, lambda: built.append("1 again") or 1)
+    cache.get_or_build(2, lambda: built.append("2 again") or 2)
+    assert built[-1] == "2 again"  # 2 and 3 (least recently used) went, 1 (used again) stayed
