@@ -414,3 +414,51 @@ def test_confirming_one_import_twice_at_once_imports_once(live):
             sa.select(sa.func.count()).where(User.email.like(f"persoon%-{RUN}@example.nl"))
         )
     assert imported == 30
+
+
+def test_every_worker_shows_hr_the_latest_results(live):
+    """Reports are cached per process: after a hand-in and a deactivation, no worker may
+    serve HR an old CSV (HR relies on the scores)."""
+    import csv
+    import datetime as dt
+    import io
+
+    from klantwijs.models import Assignment, Membership, Team
+
+    server, app = live
+    hr = _hr_session(server, app)
+    client, attempt_id, _questions = _learner_in_quiz(server, app)
+    with app.app_context():
+        learner = db.session.scalar(sa.select(User).where(User.email == "leerling@example.nl"))
+        team = Team(name=f"Team {RUN}")
+        db.session.add(team)
+        db.session.flush()
+        db.session.add(Membership(user_id=learner.id, team_id=team.id))
+        db.session.add(
+            Assignment(
+                module_slug=app.extensions["course"].modules[0].slug,
+                team_id=team.id,
+                due_date=dt.date.today() + dt.timedelta(days=3),
+            )
+        )
+        db.session.commit()
+        learner_id = learner.id
+
+    def rows():
+        pages = [hr.get("/beheer/voortgang.csv") for _ in range(8)]  # spread over the workers
+        assert all(p.status == 200 for p in pages)
+        out = []
+        for page in pages:
+            table = list(csv.reader(io.StringIO(page.text.lstrip("\ufeff")), delimiter=";"))
+            out.append(next(r for r in table[1:] if r[1] == "leerling@example.nl"))
+        return out
+
+    assert {r[7] for r in rows()} == {""}  # no best score yet; every worker has cached this
+    token = client.token()
+    assert client.post(f"/pogingen/{attempt_id}/inleveren", {"csrf_token": token}).status == 302
+    assert {r[7] for r in rows()} == {"0%"}, "a worker served a report from before the hand-in"
+    person = hr.get(f"/beheer/medewerkers/{learner_id}/deactiveren")
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', person.text).group(1)
+    done = hr.post(f"/beheer/medewerkers/{learner_id}/deactiveren", {"csrf_token": token})
+    assert done.status == 302
+    assert all(r[0].endswith("(inactief)") for r in rows()), "a worker missed the deactivation"
