@@ -17,6 +17,9 @@ Two formats, chosen automatically from the database in use (or with ``--format``
   revision; a restore refuses a file from another revision (run ``flask db upgrade`` to the
   same revision first). After restoring, PostgreSQL id sequences are moved past the highest id.
 
+Restart the app after a restore: every process keeps pooled connections and cached reports
+(the report cache is keyed on a data fingerprint, which a restore can in principle match).
+
 Backups hold names, e-mail addresses and password hashes: they are written with mode 0600,
 atomically (a temporary file renamed into place), and should be stored like the database.
 For very large PostgreSQL databases ``pg_dump --format=custom`` remains a fine alternative;
@@ -336,6 +339,7 @@ def restore_command(path: Path, yes: bool) -> None:
         counts = restore_json(path)
         click.echo(f"Teruggezet: {path} ({_count_line(counts) or 'geen rijen'}).")
     _engine().dispose()
+    click.echo("Herstart de app, zodat elk proces de teruggezette gegevens leest.")
 
 
 def init_app(app) -> None:
