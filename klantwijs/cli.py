@@ -7,6 +7,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from . import backup
 from .accounts import EmailTaken, create_user, find_user_by_email
 from .content import ContentError, course_as_dict, load_course
 from .extensions import db
@@ -83,4 +84,4 @@ def user_set_role(email: str, role: str) -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(course_cli)
     app.cli.add_command(user_cli)
-    __import__("klantwijs.backup").backup.init_app(app)
+    backup.init_app(app)
