@@ -100,7 +100,7 @@ def send_reminders_command(today, dry_run: bool) -> None:
 
     from .mail import mail_configured
     from .reminders import send_reminders
-    from .reports import local_today
+    from .status import local_today
 
     if not dry_run and not mail_configured():
         raise click.ClickException("MAIL_SERVER is niet ingesteld; er is niets verstuurd.")

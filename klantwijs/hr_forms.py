@@ -9,7 +9,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from .forms import REQUIRED, KlantwijsForm, SetPasswordForm
 from .models import Role
-from .reports import local_today
+from .status import local_today
 
 
 class HrForm(KlantwijsForm):

@@ -12,7 +12,8 @@ from .people import HrError, set_active
 from .people import add_person as add_person_op
 from .people import reinvite as reinvite_op
 from .people import set_role as set_role_op
-from .reports import attempts_of, build_report, local_today
+from .reports import attempts_of, build_report
+from .status import local_today
 
 PER_PAGE = 100
 MAX_ID = 2**31 - 1  # the largest id both SQLite and PostgreSQL integer columns hold

@@ -14,10 +14,10 @@ from .reports import (
     build_report,
     build_report_page,
     fingerprint,
-    local_today,
     question_insight,
 )
 from .reports import report_csv as make_csv
+from .status import local_today
 
 ROWS_PER_PAGE = 100
 PAGES_CACHED = 32  # rendered pages of the matrix per process (about 150 KB each at most)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from itertools import groupby
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user, login_required
@@ -12,7 +11,7 @@ from flask_login import current_user, login_required
 from . import progress
 from .models import AttemptKind
 from .quiz_review import format_points, percentage
-from .status import Status
+from .status import LOCAL, Status, local_today
 
 bp = Blueprint("learn", __name__)
 
@@ -30,18 +29,8 @@ MONTHS = [
     "november",
     "december",
 ]
-try:
-    LOCAL = ZoneInfo("Europe/Amsterdam")
-except Exception:  # no tz database: show UTC
-    LOCAL = dt.UTC
-
-
 def course():
     return current_app.extensions["course"]
-
-
-def today() -> dt.date:
-    return dt.datetime.now(LOCAL).date()
 
 
 @bp.app_template_filter("dutch_date")
@@ -75,7 +64,7 @@ def days_left_text(days: int) -> str:
 def home():
     if not current_user.is_authenticated:
         return render_template("learn/landing.html", course=course())
-    rows = progress.course_overview(current_user.id, course(), today())
+    rows = progress.course_overview(current_user.id, course(), local_today())
     passed = sum(r.status is Status.PASSED for r in rows)
     next_row = next((r for r in rows if r.status is not Status.PASSED), None)
     return render_template(

@@ -9,7 +9,6 @@ import io
 import threading
 from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 
@@ -27,12 +26,7 @@ from .models import (
     Team,
     User,
 )
-from .status import Status, is_overdue, module_status
-
-try:
-    LOCAL = ZoneInfo("Europe/Amsterdam")  # the same day boundary as Mijn cursus
-except ZoneInfoNotFoundError:  # pragma: no cover - system without tz data
-    LOCAL = dt.UTC
+from .status import LOCAL, Status, is_overdue, module_status
 
 LATE = "Te laat"
 # Filter values in the URL → what they match.
@@ -55,11 +49,6 @@ CSV_COLUMNS = [
     "geslaagd op",
     "pogingen",
 ]
-
-
-def local_today() -> dt.date:
-    """Today in the Netherlands: a Deadline ends at midnight there, not in UTC."""
-    return dt.datetime.now(LOCAL).date()
 
 
 def local(value: dt.datetime | None) -> dt.datetime | None:

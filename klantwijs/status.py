@@ -2,6 +2,17 @@
 
 import datetime as dt
 import enum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+try:
+    LOCAL = ZoneInfo("Europe/Amsterdam")
+except ZoneInfoNotFoundError:  # pragma: no cover - a system without tz data shows UTC
+    LOCAL = dt.UTC
+
+
+def local_today() -> dt.date:
+    """Today in the Netherlands: a Deadline ends at midnight there, for learners and HR alike."""
+    return dt.datetime.now(LOCAL).date()
 
 
 class Status(enum.StrEnum):

@@ -17,7 +17,7 @@ from klantwijs.models import (
     User,
     utcnow,
 )
-from klantwijs.reports import local_today
+from klantwijs.status import local_today
 
 TODAY = local_today()  # the Dutch day, as the app counts Deadlines
 

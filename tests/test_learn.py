@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from klantwijs.extensions import db
-from klantwijs.learn import today
 from klantwijs.models import Assignment, LessonView, Membership, Team
+from klantwijs.status import local_today as today
 from tests.learner_helpers import take_quiz
 
 
