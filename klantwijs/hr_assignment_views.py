@@ -1,13 +1,13 @@
 """Beheer views: Module toewijzen, change a Deadline, remove an assignment."""
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from .extensions import db
 from .hr_assignments import assign as assign_op
 from .hr_assignments import change_deadline, remove_assignment, target_label
 from .hr_forms import AssignForm, ConfirmForm, DeadlineForm
-from .hr_people_views import actor, course, int_arg, team_choices
+from .hr_people_views import actor, confirm_page, confirmed, course, int_arg, team_choices
 from .models import Assignment, Team, User
 from .people import HrError
 
@@ -122,18 +122,15 @@ def remove(assignment_id: int):
     module = course().get(assignment.module_slug)
     title = module.title if module else assignment.module_slug
     form = ConfirmForm()
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
+    if confirmed(form):
         remove_assignment(actor(), assignment, label)
         flash(f"De toewijzing van {title} aan {label} is verwijderd.", "success")
         return redirect(url_for("hr.assignments"))
-    return render_template(
-        "hr/confirm.html",
+    return confirm_page(
+        form,
         title="Toewijzing verwijderen?",
         message=f"{title} is dan niet meer toegewezen aan {label}. Pogingen en resultaten blijven "
         "bewaard.",
         button="Toewijzing verwijderen",
-        form=form,
         back=url_for("hr.assignments"),
     )

@@ -33,6 +33,22 @@ def course():
     return current_app.extensions["course"]
 
 
+def confirmed(form: ConfirmForm) -> bool:
+    """True for a confirming POST; a POST without a valid token is a 400; a GET asks first."""
+    if request.method != "POST":
+        return False
+    if not form.validate_on_submit():
+        abort(400)
+    return True
+
+
+def confirm_page(form: ConfirmForm, title: str, message: str, button: str, back: str) -> str:
+    """The page that asks before a destructive step."""
+    return render_template(
+        "hr/confirm.html", title=title, message=message, button=button, form=form, back=back
+    )
+
+
 def team_choices() -> list[tuple[int, str]]:
     return [(t.id, t.name) for t in db.session.scalars(sa.select(Team).order_by(Team.name))]
 
@@ -162,9 +178,7 @@ def reinvite(user_id: int):
 def deactivate(user_id: int):
     user = db.get_or_404(User, user_id)
     form = ConfirmForm()
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
+    if confirmed(form):
         try:
             set_active(actor(), user, False)
         except HrError as exc:
@@ -172,13 +186,12 @@ def deactivate(user_id: int):
             return redirect(url_for("hr.person", user_id=user.id))
         flash(f"{user.name} is gedeactiveerd en kan niet meer inloggen.", "success")
         return redirect(url_for("hr.person", user_id=user.id))
-    return render_template(
-        "hr/confirm.html",
+    return confirm_page(
+        form,
         title=f"{user.name} deactiveren?",
         message="Deze medewerker kan daarna niet meer inloggen. De resultaten blijven in Voortgang "
         "staan (gemarkeerd als inactief). Je kunt het account later weer activeren.",
         button="Deactiveren",
-        form=form,
         back=url_for("hr.person", user_id=user.id),
     )
 

@@ -1,11 +1,11 @@
 """Beheer views: Teams (create, rename, members, delete)."""
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 
 from .extensions import db
 from .hr_forms import ConfirmForm, MembersForm, TeamForm
-from .hr_people_views import actor, course
+from .hr_people_views import actor, confirm_page, confirmed, course
 from .models import Assignment, Membership, Team, User
 from .people import HrError, create_team, delete_team, rename_team
 from .people import add_members as add_members_op
@@ -108,19 +108,16 @@ def remove_member(team_id: int, user_id: int):
     team = db.get_or_404(Team, team_id)
     user = db.get_or_404(User, user_id)
     form = ConfirmForm()
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
+    if confirmed(form):
         remove_member_op(actor(), team, user)
         flash(f"{user.name} is uit {team.name} gehaald.", "success")
         return redirect(url_for("hr.team", team_id=team.id))
-    return render_template(
-        "hr/confirm.html",
+    return confirm_page(
+        form,
         title=f"{user.name} uit {team.name} halen?",
         message="Modules die aan dit team zijn toegewezen, gelden daarna niet meer voor deze "
         "medewerker. Resultaten en pogingen blijven bewaard.",
         button="Uit team halen",
-        form=form,
         back=url_for("hr.team", team_id=team.id),
     )
 
@@ -128,19 +125,16 @@ def remove_member(team_id: int, user_id: int):
 def delete(team_id: int):
     team = db.get_or_404(Team, team_id)
     form = ConfirmForm()
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
+    if confirmed(form):
         name = team.name
         delete_team(actor(), team)
         flash(f"Team {name} is verwijderd. Resultaten van de leden blijven bewaard.", "success")
         return redirect(url_for("hr.teams"))
-    return render_template(
-        "hr/confirm.html",
+    return confirm_page(
+        form,
         title=f"Team {team.name} verwijderen?",
         message="Het team en de toewijzingen aan dit team verdwijnen. De medewerkers, hun "
         "pogingen en resultaten blijven bewaard.",
         button="Team verwijderen",
-        form=form,
         back=url_for("hr.team", team_id=team.id),
     )
