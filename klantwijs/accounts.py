@@ -1,6 +1,7 @@
 """Account operations, callable without HTTP (views and CLI use them)."""
 
 import sqlalchemy as sa
+from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
@@ -63,3 +64,9 @@ def set_password(user: User, password: str) -> None:
 def end_sessions(user: User) -> None:
     user.session_version += 1
     db.session.commit()
+
+
+def current_account() -> User:
+    """The signed-in person's ORM row, for the few views that change the account or act
+    in Beheer (the request's current_user is a read-only SignedIn, see auth.load_user)."""
+    return db.session.get(User, current_user.id)

@@ -4,10 +4,11 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .accounts import current_account
 from .extensions import db
 from .hr_forms import ConfirmForm, PersonForm, RoleForm
 from .mail import MailError, absolute_url, invitation_text, mail_configured, send_mail
-from .models import Assignment, AuditEntry, Invitation, Membership, Team, User, utcnow
+from .models import MAX_ID, Assignment, AuditEntry, Invitation, Membership, Team, User, utcnow
 from .people import HrError, set_active
 from .people import add_person as add_person_op
 from .people import reinvite as reinvite_op
@@ -16,7 +17,6 @@ from .reports import attempts_of, build_report
 from .status import local_today
 
 PER_PAGE = 100
-MAX_ID = 2**31 - 1  # the largest id both SQLite and PostgreSQL integer columns hold
 
 
 def int_arg(name: str, default: int | None = None, maximum: int = MAX_ID) -> int | None:
@@ -26,7 +26,7 @@ def int_arg(name: str, default: int | None = None, maximum: int = MAX_ID) -> int
 
 
 def actor() -> User:
-    return current_user._get_current_object()
+    return current_account()
 
 
 def course():

@@ -29,6 +29,8 @@ MONTHS = [
     "november",
     "december",
 ]
+
+
 def course():
     return current_app.extensions["course"]
 
@@ -83,11 +85,8 @@ def lesson(slug: str):
     module = course().get(slug)
     if module is None:
         abort(404)
-    open_attempt = progress.open_exam(current_user.id, slug)
-    page = render_template("learn/lesson.html", module=module, open_attempt=open_attempt)
-    # Recorded after rendering: the commit would otherwise make the page reload the user.
-    progress.record_lesson_view(current_user.id, slug)
-    return page
+    open_attempt = progress.open_lesson(current_user.id, slug)
+    return render_template("learn/lesson.html", module=module, open_attempt=open_attempt)
 
 
 @bp.get("/voortgang", endpoint="progress")

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
 
+MAX_ID = 2**31 - 1  # the largest id both SQLite and PostgreSQL integer columns hold
+
 
 def utcnow() -> dt.datetime:
     """Naive UTC, the same on SQLite and PostgreSQL."""

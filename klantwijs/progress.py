@@ -14,19 +14,39 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .content import Course, Module
-from .extensions import db
+from .extensions import db, fast_read
 from .grading import grade
-from .models import Answer, Assignment, Attempt, AttemptKind, LessonView, Membership, utcnow
+from .models import MAX_ID, Answer, Assignment, Attempt, AttemptKind, LessonView, Membership, utcnow
 from .quiz_draw import draw_questions
 from .status import Status, is_overdue, module_status
 
-MAX_ID = 2**31 - 1
 RECENT_ATTEMPTS = 3
 PRACTICE_SIZE = 5
 
 
 def _dialect():
     return postgresql if db.engine.dialect.name == "postgresql" else sqlite
+
+
+VIEW_INTERVAL = dt.timedelta(hours=1)
+_ATTEMPTS, _VIEWS = Attempt.__table__, LessonView.__table__
+# Core on the tables (not the ORM classes): this runs on every lesson page.
+_LESSON_STATE = sa.select(
+    sa.select(_ATTEMPTS.c.id)
+    .where(
+        _ATTEMPTS.c.user_id == sa.bindparam("user_id"),
+        _ATTEMPTS.c.module_slug == sa.bindparam("slug"),
+        _ATTEMPTS.c.kind == AttemptKind.EXAM.value,
+        _ATTEMPTS.c.submitted_at.is_(None),
+    )
+    .limit(1)
+    .scalar_subquery(),
+    sa.select(_VIEWS.c.last_viewed_at)
+    .where(
+        _VIEWS.c.user_id == sa.bindparam("user_id"), _VIEWS.c.module_slug == sa.bindparam("slug")
+    )
+    .scalar_subquery(),
+)
 
 
 def record_lesson_view(user_id: int, slug: str) -> None:
@@ -42,10 +62,19 @@ def record_lesson_view(user_id: int, slug: str) -> None:
     stmt = stmt.on_conflict_do_update(
         index_elements=["user_id", "module_slug"],
         set_={"last_viewed_at": now},
-        where=LessonView.last_viewed_at < now - dt.timedelta(hours=1),
+        where=LessonView.last_viewed_at < now - VIEW_INTERVAL,
     )
     db.session.execute(stmt)
     db.session.commit()
+
+
+def open_lesson(user_id: int, slug: str) -> bool:
+    """Read what the lesson page needs in one statement and record the view when it is due
+    (first time, or an hour after the last). True when an exam of this module is open."""
+    open_exam_id, last_viewed = fast_read(_LESSON_STATE, {"user_id": user_id, "slug": slug}).one()
+    if last_viewed is None or last_viewed < utcnow() - VIEW_INTERVAL:
+        record_lesson_view(user_id, slug)
+    return open_exam_id is not None
 
 
 def get_attempt(user_id: int, attempt_id: int) -> Attempt | None:
