@@ -131,7 +131,8 @@ class Attempt(db.Model):
         sa.CheckConstraint(
             "(submitted_at IS NULL) = (score IS NULL)", name="graded_when_submitted"
         ),
-        sa.Index("ix_attempts_user_module", "user_id", "module_slug"),
+        # Finds a learner's open attempt of a module from the index alone.
+        sa.Index("ix_attempts_user_module_submitted", "user_id", "module_slug", "submitted_at"),
         # Lets the HR report's freshness check count handed-in attempts from the index alone.
         sa.Index("ix_attempts_submitted_at", "submitted_at"),
     )

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+import sqlite3
 from contextlib import contextmanager
 
 import pytest
@@ -15,11 +16,11 @@ from tests.learner_helpers import take_quiz
 
 @contextmanager
 def counted_statements(app):
-    """Count SQL statements sent while the block runs."""
+    """Collect the SQL statements sent while the block runs (with their parameters)."""
     seen = []
 
-    def count(*_args):
-        seen.append(1)
+    def count(_conn, _cursor, statement, parameters, *_args):
+        seen.append((statement, parameters))
 
     with app.app_context():
         engine = db.engine
@@ -60,6 +61,70 @@ def test_lesson_page_shows_lesson_sections_reading_time_and_start(client, learne
     home = client.get("/").text
     assert "Gelezen" in home
     assert 'href="/modules/alpha/quiz">Ga verder: Alfa' in home
+
+
+def test_rereading_a_lesson_within_the_hour_writes_nothing_later_it_moves(client, learner, app):
+    assert client.get("/modules/alpha").status_code == 200
+    with app.app_context():
+        first = db.session.scalar(sa.select(LessonView))
+    with counted_statements(app) as seen:
+        assert "Start de toets" in client.get("/modules/alpha").text
+    assert not [s for s, _ in seen if not s.lstrip().upper().startswith("SELECT")], seen
+    assert len(seen) == 2  # who is signed in; the lesson's state
+    with app.app_context():
+        db.session.execute(
+            sa.update(LessonView).values(
+                last_viewed_at=first.last_viewed_at - dt.timedelta(hours=2)
+            )
+        )
+        db.session.commit()
+    client.get("/modules/alpha")
+    with app.app_context():
+        again = db.session.scalar(sa.select(LessonView))
+        assert again.last_viewed_at >= first.last_viewed_at
+        assert again.first_viewed_at == first.first_viewed_at
+
+
+def test_lesson_offers_to_continue_an_open_quiz(client, learner):
+    client.post("/modules/alpha/quiz")
+    page = client.get("/modules/alpha").text
+    assert "Ga verder met de toets" in page and 'href="/modules/alpha/quiz"' in page
+    assert "Start de toets" not in page
+
+
+def test_finding_the_open_attempt_reads_the_learner_index(client, learner, app):
+    """The lesson page and the quiz start must not walk every open attempt in the company.
+
+    With statistics from a real company (ANALYZE: each handed-in attempt has its own
+    timestamp, so the submitted_at index looks selective) SQLite chose that index for
+    "submitted_at IS NULL" and read all open attempts of everyone."""
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("the query plan text checked here is SQLite's")
+        path = db.engine.url.database
+    take_quiz(client, app, "beta", right=False)
+    with counted_statements(app) as seen:
+        client.get("/modules/alpha")
+        client.get("/modules/alpha/quiz")
+    reads = [(s, p) for s, p in seen if "FROM attempts" in s and s.lstrip().startswith("SELECT")]
+    assert len(reads) == 2
+    with sqlite3.connect(path) as conn:
+        try:
+            conn.execute("ANALYZE")
+            # 20,000 handed-in attempts with distinct times, 3,000 open ones: what a
+            # company's data tells the planner (averages hide that NULL is common).
+            conn.execute(
+                "UPDATE sqlite_stat1 SET stat = '23000 2' WHERE idx = 'ix_attempts_submitted_at'"
+            )
+            conn.execute("ANALYZE sqlite_schema")  # load the statistics just written
+            for statement, parameters in reads:
+                plan = " ".join(
+                    row[-1] for row in conn.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+                )
+                assert "ix_attempts_user_module_submitted" in plan, plan
+                assert "ix_attempts_submitted_at" not in plan, plan
+        finally:
+            conn.execute("DELETE FROM sqlite_stat1")
 
 
 def test_unknown_module_is_404_in_dutch(client, learner):
