@@ -6,8 +6,10 @@ Plain functions over the database (no request objects), so tests call them witho
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -48,6 +50,33 @@ _LESSON_STATE = sa.select(
     .scalar_subquery(),
 )
 
+_ANSWERS = Answer.__table__
+# Built once: these run on every question page, answer and hand-in.
+_ATTEMPT_OF = sa.select(Attempt).where(
+    Attempt.id == sa.bindparam("attempt_id"), Attempt.user_id == sa.bindparam("user_id")
+)
+_ANSWERS_OF = sa.select(
+    _ANSWERS.c.id, _ANSWERS.c.question_id, _ANSWERS.c.response, _ANSWERS.c.score
+).where(_ANSWERS.c.attempt_id == sa.bindparam("attempt_id"))
+_ATTEMPT_WITH_ANSWERS = (
+    sa.select(Attempt, *_ANSWERS_OF.selected_columns)
+    .outerjoin(_ANSWERS, _ANSWERS.c.attempt_id == Attempt.id)
+    .where(Attempt.id == sa.bindparam("attempt_id"), Attempt.user_id == sa.bindparam("user_id"))
+)
+_OPEN = (_ATTEMPTS.c.id == sa.bindparam("attempt_id")) & _ATTEMPTS.c.submitted_at.is_(None)
+_CLAIM = sa.update(_ATTEMPTS).where(_OPEN).values(max_score=_ATTEMPTS.c.max_score)
+_GRADE = sa.update(_ATTEMPTS).where(_OPEN)
+_SCORE = (
+    sa.update(_ANSWERS)
+    .where(_ANSWERS.c.id == sa.bindparam("answer_id"))
+    .values(score=sa.bindparam("score"))
+)
+_UNANSWER = sa.delete(_ANSWERS).where(
+    _ANSWERS.c.attempt_id == sa.bindparam("attempt_id"),
+    _ANSWERS.c.question_id == sa.bindparam("question_id"),
+    _ANSWERS.c.score.is_(None),
+)
+
 
 def record_lesson_view(user_id: int, slug: str) -> None:
     """Remember that the lesson was opened: one upsert, first and last time kept.
@@ -81,9 +110,7 @@ def get_attempt(user_id: int, attempt_id: int) -> Attempt | None:
     """The attempt when it belongs to this learner; None for anyone else's or unknown ids."""
     if not 0 < attempt_id <= MAX_ID:
         return None
-    return db.session.scalar(
-        sa.select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user_id)
-    )
+    return db.session.scalar(_ATTEMPT_OF, {"attempt_id": attempt_id, "user_id": user_id})
 
 
 def open_exam(user_id: int, slug: str) -> Attempt | None:
@@ -136,21 +163,56 @@ def is_outdated(attempt: Attempt, module: Module) -> bool:
     return attempt.submitted_at is None and attempt.content_version != module.quiz.version
 
 
-def answers_of(attempt: Attempt) -> dict[str, Answer]:
-    """question id → Answer, in one query."""
-    rows = db.session.scalars(sa.select(Answer).where(Answer.attempt_id == attempt.id))
-    return {a.question_id: a for a in rows}
+class Saved(NamedTuple):
+    """A saved answer as the quiz pages read it."""
+
+    id: int
+    question_id: str
+    response: Any
+    score: float | None
+
+
+def answers_of(attempt: Attempt) -> dict[str, Saved]:
+    """question id → the saved answer, in one query."""
+    return {
+        row.question_id: Saved(*row) for row in fast_read(_ANSWERS_OF, {"attempt_id": attempt.id})
+    }
+
+
+def attempt_with_answers(user_id: int, attempt_id: int) -> tuple[Attempt | None, dict[str, Saved]]:
+    """The learner's own attempt and its saved answers in one statement (None for anyone
+    else's or unknown ids): what the question page, the overview, the result and hand-in read."""
+    if not 0 < attempt_id <= MAX_ID:
+        return None, {}
+    rows = db.session.execute(
+        _ATTEMPT_WITH_ANSWERS, {"attempt_id": attempt_id, "user_id": user_id}
+    ).all()
+    if not rows:
+        return None, {}
+    answers = {row[2]: Saved(*row[1:]) for row in rows if row[1] is not None}
+    return rows[0][0], answers
 
 
 def _claim_open(attempt_id: int) -> bool:
     """Lock the attempt row while it is open (a no-op update); False once it was handed in."""
-    result = db.session.execute(
-        sa.update(Attempt)
-        .where(Attempt.id == attempt_id, Attempt.submitted_at.is_(None))
-        .values(max_score=Attempt.max_score)
-        .execution_options(synchronize_session=False)
+    return db.session.connection().execute(_CLAIM, {"attempt_id": attempt_id}).rowcount == 1
+
+
+@functools.cache
+def _upsert_answer(dialect: str):
+    """INSERT … ON CONFLICT DO UPDATE for one answer, built once per database kind.
+
+    An answer that already has a score (a practice question that was checked) is kept."""
+    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(_ANSWERS)
+    return stmt.on_conflict_do_update(
+        index_elements=["attempt_id", "question_id"],
+        set_={
+            "response": stmt.excluded.response,
+            "score": stmt.excluded.score,
+            "updated_at": stmt.excluded.updated_at,
+        },
+        where=_ANSWERS.c.score.is_(None),
     )
-    return result.rowcount == 1
 
 
 def save_answer(attempt_id: int, question_id: str, response, score: float | None = None) -> bool:
@@ -162,48 +224,34 @@ def save_answer(attempt_id: int, question_id: str, response, score: float | None
     if not _claim_open(attempt_id):
         db.session.rollback()
         return False
+    connection = db.session.connection()
     if response is None:
-        db.session.execute(
-            sa.delete(Answer).where(
-                Answer.attempt_id == attempt_id,
-                Answer.question_id == question_id,
-                Answer.score.is_(None),
-            )
-        )
+        connection.execute(_UNANSWER, {"attempt_id": attempt_id, "question_id": question_id})
     else:
-        now = utcnow()
-        stmt = (
-            _dialect()
-            .insert(Answer)
-            .values(
-                attempt_id=attempt_id,
-                question_id=question_id,
-                response=response,
-                score=score,
-                updated_at=now,
-            )
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["attempt_id", "question_id"],
-            set_={
-                "response": stmt.excluded.response,
-                "score": stmt.excluded.score,
-                "updated_at": now,
+        connection.execute(
+            _upsert_answer(connection.dialect.name),
+            {
+                "attempt_id": attempt_id,
+                "question_id": question_id,
+                "response": response,
+                "score": score,
+                "updated_at": utcnow(),
             },
-            where=Answer.score.is_(None),
         )
-        db.session.execute(stmt)
     db.session.commit()
     return True
 
 
-def submit_attempt(attempt: Attempt, module: Module) -> bool:
+def submit_attempt(
+    attempt: Attempt, module: Module, answers: dict[str, Saved] | None = None
+) -> bool:
     """Grade and close the attempt exactly once; False when it was already handed in.
 
     The conditional UPDATE ... WHERE submitted_at IS NULL is the guard: a second tab, the
     Back button or a concurrent request finds no open row and changes nothing.
+    `answers` as read with the attempt (attempt_with_answers), else read here.
     """
-    answers = answers_of(attempt)
+    answers = answers_of(attempt) if answers is None else answers
     quiz = module.quiz
     scores = {}
     for qid in attempt.question_ids:
@@ -217,18 +265,15 @@ def submit_attempt(attempt: Attempt, module: Module) -> bool:
     maximum = len(attempt.question_ids)
     passed = maximum > 0 and total / maximum * 100 >= quiz.pass_mark - 1e-9
     graded = {"submitted_at": utcnow(), "score": total, "max_score": maximum, "passed": passed}
-    result = db.session.execute(
-        sa.update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
-        .values(**graded)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    connection = db.session.connection()
+    if connection.execute(_GRADE, {"attempt_id": attempt.id, **graded}).rowcount != 1:
         db.session.rollback()
         return False
-    for qid, answer in answers.items():
-        if qid in scores:
-            answer.score = round(scores[qid], 4)
+    scored = [
+        {"answer_id": answers[qid].id, "score": round(value, 4)} for qid, value in scores.items()
+    ]
+    if scored:  # one executemany
+        connection.execute(_SCORE, scored)
     db.session.commit()
     for name, value in graded.items():  # what the database now holds, without re-reading it
         set_committed_value(attempt, name, value)

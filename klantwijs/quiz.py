@@ -51,6 +51,14 @@ def _load(attempt_id: int) -> tuple[Attempt, Module]:
     return attempt, _module(attempt.module_slug)
 
 
+def _load_with_answers(attempt_id: int) -> tuple[Attempt, Module, dict[str, progress.Saved]]:
+    """_load, and the attempt's saved answers read in the same statement."""
+    attempt, answers = progress.attempt_with_answers(current_user.id, attempt_id)
+    if attempt is None:
+        abort(404)
+    return attempt, _module(attempt.module_slug), answers
+
+
 def _handed_in(attempt: Attempt):
     """409: the attempt was handed in; say so and point to its result."""
     return render_template("quiz/refused.html", attempt=attempt, message=HANDED_IN), 409
@@ -127,7 +135,11 @@ def _apply_move(shown, response, go: str):
 @bp.route("/pogingen/<int:attempt_id>/vraag/<int:number>", methods=["GET", "POST"])
 @login_required
 def question(attempt_id: int, number: int):
-    attempt, module = _load(attempt_id)
+    if request.method == "POST":
+        attempt, module = _load(attempt_id)
+        answers = None  # read after saving, and only when the page is shown again
+    else:
+        attempt, module, answers = _load_with_answers(attempt_id)
     practice = attempt.kind == AttemptKind.PRACTICE.value
     if attempt.submitted_at is not None and (request.method == "POST" or not practice):
         if request.method == "POST":
@@ -158,7 +170,8 @@ def question(attempt_id: int, number: int):
             return _save_and_go(attempt, module, number, question, response, go)
         except BadAnswer as problem:
             error, status = problem.message, problem.status
-    answers = progress.answers_of(attempt)
+    if answers is None:
+        answers = progress.answers_of(attempt)
     saved = answers.get(question.id)
     response = saved.response if saved else None
     chosen = {value for value, item in shown.items if item.id in _as_list(response)}
@@ -200,9 +213,9 @@ def _save_and_go(attempt, module, number, question, response, go):
             raise BadAnswer("Kies eerst een antwoord; daarna zie je of het goed is.", 422)
         if not progress.save_answer(attempt_id, question.id, response, grade(question, response)):
             return _handed_in(attempt)
-        scored = [a for a in progress.answers_of(attempt).values() if a.score is not None]
-        if len(scored) == total:  # every question tried: the round is done
-            progress.submit_attempt(attempt, module)
+        answers = progress.answers_of(attempt)
+        if sum(a.score is not None for a in answers.values()) == total:  # every question tried
+            progress.submit_attempt(attempt, module, answers)
         return redirect(here + "#uitleg")
     if not progress.save_answer(attempt_id, question.id, response):
         return _handed_in(attempt)
@@ -220,14 +233,13 @@ def _save_and_go(attempt, module, number, question, response, go):
 @bp.get("/pogingen/<int:attempt_id>/overzicht")
 @login_required
 def overview(attempt_id: int):
-    attempt, module = _load(attempt_id)
+    attempt, module, answers = _load_with_answers(attempt_id)
     if attempt.submitted_at is not None:
         return redirect(url_for("quiz.result", attempt_id=attempt.id))
     if attempt.kind == AttemptKind.PRACTICE.value:
         return redirect(url_for("quiz.question", attempt_id=attempt.id, number=1))
     if progress.is_outdated(attempt, module):
         return _outdated(module)
-    answers = progress.answers_of(attempt)
     rows = [
         (n, module.quiz.by_id[qid], qid in answers) for n, qid in enumerate(attempt.question_ids, 1)
     ]
@@ -243,12 +255,12 @@ def overview(attempt_id: int):
 @bp.post("/pogingen/<int:attempt_id>/inleveren")
 @login_required
 def hand_in(attempt_id: int):
-    attempt, module = _load(attempt_id)
+    attempt, module, answers = _load_with_answers(attempt_id)
     if attempt.kind != AttemptKind.EXAM.value:
         abort(404)
     if progress.is_outdated(attempt, module):
         return _outdated(module)
-    if attempt.submitted_at is not None or not progress.submit_attempt(attempt, module):
+    if attempt.submitted_at is not None or not progress.submit_attempt(attempt, module, answers):
         flash("Deze toets was al ingeleverd; je ziet de uitslag van toen.", "info")
     return redirect(url_for("quiz.result", attempt_id=attempt.id))
 
@@ -256,12 +268,11 @@ def hand_in(attempt_id: int):
 @bp.get("/pogingen/<int:attempt_id>/uitslag")
 @login_required
 def result(attempt_id: int):
-    attempt, module = _load(attempt_id)
+    attempt, module, answers = _load_with_answers(attempt_id)
     if attempt.submitted_at is None:
         if attempt.kind == AttemptKind.PRACTICE.value:
             return redirect(url_for("quiz.question", attempt_id=attempt.id, number=1))
         return redirect(url_for("quiz.overview", attempt_id=attempt.id))
-    answers = progress.answers_of(attempt)
     reviewed = []
     for n, qid in enumerate(attempt.question_ids, 1):
         question = module.quiz.by_id.get(qid)
