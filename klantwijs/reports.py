@@ -500,15 +500,18 @@ def question_insight(module: Module, team_id: int | None = None) -> list[Questio
 def _changes() -> sa.Select:
     """One cheap SELECT whose result changes whenever anything the report shows changes.
 
-    Counts and highest ids catch inserts and deletes (a restarted attempt is a delete plus
-    an insert); for attempts also how many are handed in, since handing in is an UPDATE
-    that sets score, passed and submitted_at at once and is never undone. People: count,
+    Counts and highest ids catch inserts and deletes. Attempts are only deleted when an
+    outdated open attempt is restarted, together with an insert, so their highest id
+    catches both; handing in is an UPDATE that sets score, passed and submitted_at at once
+    and is never undone, so the latest submitted_at and how many attempts carry it catch
+    every hand-in (also two in the same microsecond). Each of these three is a single
+    MIN/MAX-style lookup that both databases answer from an index, whatever the number of
+    attempts (counting them all cost 2 ms per report on SQLite with 23,000 attempts). People: count,
     active flags, name and e-mail lengths; teams: count and name lengths; memberships:
     count and sums of ids; assignments: count, highest id and latest deadline. The audit
     log's highest id catches every Beheer action (deadline changed, person (de)activated,
     team renamed, members moved, ...). Lesson views only count once per person and module.
-    The attempts part reads that table once (5-10 ms for 23,000 attempts on SQLite);
-    the other parts are small or use an index.
+    The other parts read small tables or an index.
     """
 
     count = sa.func.count
@@ -517,8 +520,13 @@ def _changes() -> sa.Select:
     def total(expr):
         return sa.func.coalesce(sa.func.sum(expr), 0)
 
+    latest = sa.select(mx(Attempt.submitted_at)).scalar_subquery()
     parts = [
-        sa.select(count(), mx(Attempt.id), count(Attempt.submitted_at)).select_from(Attempt),
+        sa.select(
+            sa.select(mx(Attempt.id)).scalar_subquery(),
+            latest,
+            sa.select(count()).where(Attempt.submitted_at >= latest).scalar_subquery(),
+        ),
         sa.select(count()).select_from(LessonView),
         sa.select(count(), mx(Assignment.id), mx(Assignment.due_date)).select_from(Assignment),
         sa.select(count(), total(Membership.user_id), total(Membership.team_id)).select_from(

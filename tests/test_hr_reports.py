@@ -342,6 +342,16 @@ def test_report_page_and_csv_are_cached_until_anything_changes(client, app, hr, 
         db.session.commit()
     assert "<td>5</td><td>60% (3)</td>" in client.get(url).text
 
+    # Another hand-in stamped with the very same time as the latest: still seen at once.
+    second_id = make_attempt(app, people["gelezen"].id, submitted=False)
+    assert "<td>5</td><td>60% (3)</td>" in client.get(url).text
+    with app.app_context():
+        same_time = db.session.get(Attempt, open_id).submitted_at
+        attempt = db.session.get(Attempt, second_id)
+        attempt.submitted_at, attempt.score, attempt.passed = same_time, 5.0, True
+        db.session.commit()
+    assert "<td>5</td><td>80% (4)</td>" in client.get(url).text
+
     # A rename without an audit entry and a new lesson view: seen at once.
     with app.app_context():
         db.session.get(User, people["laat"].id).name = "Lotte Later"
