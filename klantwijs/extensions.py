@@ -32,7 +32,7 @@ limiter = Limiter(key_func=get_remote_address)
 
 
 def fast_read(statement, params: dict) -> sa.CursorResult:
-    """Run a Core SELECT on the request's connection, skipping the ORM session's
-    per-statement work (events, ORM compile state): half the cost for the few reads
-    that run on every learner page."""
+    """Run a prebuilt Core SELECT on the request's connection, skipping the ORM session's
+    per-statement work (events, ORM compile state): half the cost, for the few reads that
+    run on every request (who is signed in, the lesson's state, the report's freshness)."""
     return db.session.connection().execute(statement, params)

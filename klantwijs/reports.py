@@ -5,6 +5,7 @@ Statuses come from status.py, the same rule Mijn cursus uses.
 
 import csv
 import datetime as dt
+import functools
 import io
 import threading
 from collections import Counter, OrderedDict, defaultdict
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from .content import Course, Module, Question
-from .extensions import db
+from .extensions import db, fast_read
 from .hr_assignments import assigned_select
 from .models import (
     Answer,
@@ -497,6 +498,7 @@ def question_insight(module: Module, team_id: int | None = None) -> list[Questio
 # --- Cache of built reports -------------------------------------------------------------------
 
 
+@functools.cache  # built once: it is the same statement on every request
 def _changes() -> sa.Select:
     """One cheap SELECT whose result changes whenever anything the report shows changes.
 
@@ -550,7 +552,7 @@ def _changes() -> sa.Select:
 
 def fingerprint() -> tuple:
     """The data's current state as a tuple (one statement), for ReportCache keys."""
-    return tuple(db.session.execute(_changes()).one())
+    return tuple(fast_read(_changes(), {}).one())
 
 
 class ReportCache:
