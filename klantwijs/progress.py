@@ -6,7 +6,6 @@ Plain functions over the database (no request objects), so tests call them witho
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import secrets
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -70,6 +69,20 @@ _SCORE = (
     sa.update(_ANSWERS)
     .where(_ANSWERS.c.id == sa.bindparam("answer_id"))
     .values(score=sa.bindparam("score"))
+)
+# The same SQL on SQLite and PostgreSQL. Written as text because SQLAlchemy never caches
+# the compiled form of its dialect inserts with ON CONFLICT (inherit_cache = False): built
+# with them, every saved answer was compiled anew. A checked practice answer (with a
+# score) is never overwritten.
+_UPSERT_ANSWER = sa.text(
+    "INSERT INTO answers (attempt_id, question_id, response, score, updated_at)"
+    " VALUES (:attempt_id, :question_id, :response, :score, :updated_at)"
+    " ON CONFLICT (attempt_id, question_id) DO UPDATE SET response = excluded.response,"
+    " score = excluded.score, updated_at = excluded.updated_at WHERE answers.score IS NULL"
+).bindparams(
+    sa.bindparam("response", type_=_ANSWERS.c.response.type),
+    sa.bindparam("score", type_=_ANSWERS.c.score.type),
+    sa.bindparam("updated_at", type_=_ANSWERS.c.updated_at.type),
 )
 _UNANSWER = sa.delete(_ANSWERS).where(
     _ANSWERS.c.attempt_id == sa.bindparam("attempt_id"),
@@ -198,23 +211,6 @@ def _claim_open(attempt_id: int) -> bool:
     return db.session.connection().execute(_CLAIM, {"attempt_id": attempt_id}).rowcount == 1
 
 
-@functools.cache
-def _upsert_answer(dialect: str):
-    """INSERT … ON CONFLICT DO UPDATE for one answer, built once per database kind.
-
-    An answer that already has a score (a practice question that was checked) is kept."""
-    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(_ANSWERS)
-    return stmt.on_conflict_do_update(
-        index_elements=["attempt_id", "question_id"],
-        set_={
-            "response": stmt.excluded.response,
-            "score": stmt.excluded.score,
-            "updated_at": stmt.excluded.updated_at,
-        },
-        where=_ANSWERS.c.score.is_(None),
-    )
-
-
 def save_answer(attempt_id: int, question_id: str, response, score: float | None = None) -> bool:
     """Store the latest response (None removes it); refused (False) after hand-in.
 
@@ -229,7 +225,7 @@ def save_answer(attempt_id: int, question_id: str, response, score: float | None
         connection.execute(_UNANSWER, {"attempt_id": attempt_id, "question_id": question_id})
     else:
         connection.execute(
-            _upsert_answer(connection.dialect.name),
+            _UPSERT_ANSWER,
             {
                 "attempt_id": attempt_id,
                 "question_id": question_id,
