@@ -65,7 +65,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(quiz.bp)
     app.register_blueprint(hr.bp)
     cli.init_app(app)
-    app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
     return app
 
 
