@@ -34,10 +34,12 @@ def options(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true",
-                   help="2 rounds × 1 s, mixed load 20 s with half the think time")
+                   help="2 rounds × best of 2 runs × 1 s, mixed load 20 s with half the think time")
     p.add_argument("--db", default="sqlite,postgresql", help="sqlite, postgresql or both")
     p.add_argument("--rounds", type=int, help="interleaved rounds per request (3; quick 2)")
-    p.add_argument("--seconds", type=float, help="seconds per wrk run (5; quick 2)")
+    p.add_argument("--seconds", type=float, help="seconds per wrk run (2; quick 1)")
+    p.add_argument("--runs", type=int,
+                   help="wrk runs per side in a round, the best counts (3; quick 2)")
     p.add_argument("--mixed-seconds", type=float, help="mixed load duration (60; quick 20)")
     p.add_argument("--only", help="comma-separated scenario keys to run (default all)")
     p.add_argument("--skip-mixed", action="store_true")
@@ -50,7 +52,8 @@ def options(argv=None) -> argparse.Namespace:
                    help="only turn results/latest.json into tables again (no run)")
     args = p.parse_args(argv)
     args.rounds = args.rounds or (2 if args.quick else 3)
-    args.seconds = args.seconds or (1 if args.quick else 5)
+    args.seconds = args.seconds or (1 if args.quick else 2)
+    args.runs = args.runs or (2 if args.quick else 3)
     args.mixed_seconds = args.mixed_seconds or (20 if args.quick else 60)
     return args
 
@@ -129,7 +132,7 @@ def run_database(name: str, url: str, tree: Path, args, spec) -> dict:
             else:
                 log(f"  {sc.key}: {sc.method} {sc.example} ({len(sc.lines)} prepared requests)")
                 entry.update(rounds.run(sc, app_server.base, hello.base, args.rounds,
-                                        args.seconds, RESULTS / "wrk", log))
+                                        args.seconds, RESULTS / "wrk", log, runs=args.runs))
             out["scenarios"][sc.key] = entry
         before = app_server.log_problems()
         out["server_log_rounds"] = before
@@ -208,6 +211,7 @@ def main(argv=None) -> int:
             "mode": "quick" if args.quick else "full",
             "rounds": args.rounds,
             "seconds": args.seconds,
+            "runs": args.runs,
             "mixed_seconds": args.mixed_seconds,
             "tree": tree_name,
             "commit": commit + (" + uncommitted app changes" if dirty and tree == ROOT else ""),

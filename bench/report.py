@@ -115,8 +115,9 @@ def markdown(results: dict) -> str:
     out = []
     meta = results["meta"]
     out.append(
-        f"Run {meta['started']} ({meta['mode']}: {meta['rounds']} rounds × {meta['seconds']} s "
-        f"per side, mixed load {meta['mixed_seconds']} s), tree: {meta['tree']}, "
+        f"Run {meta['started']} ({meta['mode']}: {meta['rounds']} rounds, each side the best of "
+        f"{meta.get('runs', 1)} × {meta['seconds']} s runs per round, mixed load "
+        f"{meta['mixed_seconds']} s), tree: {meta['tree']}, "
         f"commit {meta['commit']}."
     )
     out.append("")
