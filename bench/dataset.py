@@ -35,7 +35,7 @@ class Spec:
     open_other: int = 300  # open attempts with some answers, spread over ordinary learners
     page_users: tuple[int, int] = (1, 50)  # logged-in sessions for the page scenarios
     mixed_users: tuple[int, int] = (101, 200)  # the 100 simulated learners
-    handin_users: tuple[int, int] = (501, 1000)  # each gets an open attempt per module
+    handin_users: tuple[int, int] = (201, 1000)  # each gets an open attempt per module
     seed: int = 20261126
 
 

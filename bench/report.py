@@ -119,6 +119,7 @@ def markdown(results: dict) -> str:
         f"{meta.get('runs', 1)} × {meta['seconds']} s runs per round, mixed load "
         f"{meta['mixed_seconds']} s), tree: {meta['tree']}, "
         f"commit {meta['commit']}."
+        + (f" Note: {meta['note']}." if meta.get("note") else "")
     )
     out.append("")
     for d, r in results["databases"].items():
@@ -159,7 +160,7 @@ def markdown(results: dict) -> str:
             if sc.get("socket_errors"):
                 note.append(f"{sc['socket_errors']} socket errors")
             if sc.get("exhausted"):
-                note.append("ran out of fresh attempts")
+                note.append("fewer runs: fresh attempts used up")
             verdict = ""
             if target is not None:
                 verdict = "met" if sc["ratio"] >= target else "**missed**"

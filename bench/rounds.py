@@ -28,6 +28,9 @@ def run(sc: Scenario, app_base: str, hello_base: str, rounds: int, seconds: floa
     remaining = list(sc.lines)
     exhausted = False
     seconds = max(seconds, sc.min_seconds)
+    if sc.max_seconds:
+        seconds = min(seconds, sc.max_seconds)
+    needed = 2  # a consumable run starts only with more fresh lines than the last run used
     base_file = wrk.write_requests(workdir / f"{sc.key}-baseline.tsv", sc.baseline_lines())
     for r in range(rounds):
         baseline = _best([wrk.run(hello_base, base_file, seconds, sc.connections)
@@ -35,19 +38,21 @@ def run(sc: Scenario, app_base: str, hello_base: str, rounds: int, seconds: floa
         page_runs = []
         for n in range(runs):
             if sc.consumable:  # every run gets requests no earlier run used
-                if len(remaining) < 2:
+                if len(remaining) < needed:  # wrk would replay used lines: re-submits
                     exhausted = True
                     break
                 page_file = wrk.write_requests(workdir / f"{sc.key}-{r}-{n}.tsv", remaining)
             else:
                 page_file = wrk.write_requests(workdir / f"{sc.key}.tsv", sc.lines)
             result = wrk.run(app_base, page_file, seconds, sc.connections)
-            page_runs.append(result)
             if sc.consumable:
                 used = result["requests"] + sc.connections  # in flight at the end count too
-                if used > len(remaining):
+                if used > len(remaining):  # it replayed used lines: not a fair run
                     exhausted = True
+                    break
                 remaining = remaining[used:]
+                needed = int(used * 1.3)
+            page_runs.append(result)
         if not page_runs:
             break
         page = _best(page_runs)

@@ -59,7 +59,7 @@ class SignedIn(UserMixin):
     def get_id(self) -> str:
         return f"{self.id}.{self.session_version}"
 
-    is_hr = User.is_hr
+    is_hr = User.is_hr  # the same role rules as the model's
     is_admin = User.is_admin
 
 
