@@ -3,7 +3,7 @@
 import datetime as dt
 import re
 import sqlite3
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -108,7 +108,7 @@ def test_finding_the_open_attempt_reads_the_learner_index(client, learner, app):
         client.get("/modules/alpha/quiz")
     reads = [(s, p) for s, p in seen if "FROM attempts" in s and s.lstrip().startswith("SELECT")]
     assert len(reads) == 2
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn:
         try:
             conn.execute("ANALYZE")
             # 20,000 handed-in attempts with distinct times, 3,000 open ones: what a
@@ -125,6 +125,7 @@ def test_finding_the_open_attempt_reads_the_learner_index(client, learner, app):
                 assert "ix_attempts_submitted_at" not in plan, plan
         finally:
             conn.execute("DELETE FROM sqlite_stat1")
+            conn.commit()
 
 
 def test_unknown_module_is_404_in_dutch(client, learner):
