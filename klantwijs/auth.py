@@ -25,7 +25,7 @@ from .accounts import (
     find_user_by_email,
     set_password,
 )
-from .extensions import db, fast_read, limiter, login_manager
+from .extensions import db, fast_read, login_manager, rate_limit
 from .forms import ChangePasswordForm, LoginForm, RegisterForm
 from .hr_forms import ConfirmForm as RequestLinkForm
 from .hr_forms import InvitationPasswordForm
@@ -119,7 +119,7 @@ def _registration_refusal(email: str) -> str | None:
 
 
 @bp.route("/account-aanmaken", methods=["GET", "POST"])
-@limiter.limit("30 per hour", methods=["POST"])
+@rate_limit("30 per hour", methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("learn.home"))
@@ -151,10 +151,10 @@ def register():
 
 
 @bp.route("/inloggen", methods=["GET", "POST"])
-@limiter.limit(
+@rate_limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed
 )
-@limiter.limit(
+@rate_limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
     key_func=_login_account_key,
     methods=["POST"],
@@ -196,7 +196,7 @@ def logout():
 
 @bp.route("/wachtwoord-wijzigen", methods=["GET", "POST"])
 @login_required
-@limiter.limit("10 per 10 minutes", methods=["POST"], deduct_when=_failed)
+@rate_limit("10 per 10 minutes", methods=["POST"], deduct_when=_failed)
 def change_password():
     form = ChangePasswordForm()
     status = 200
@@ -231,7 +231,7 @@ def _link_problem_page(problem: str, token: str):
 
 
 @bp.route("/wachtwoord-instellen/<token>", methods=["GET", "POST"], endpoint="set_password")
-@limiter.limit("30 per hour", methods=["POST"])
+@rate_limit("30 per hour", methods=["POST"])
 def set_password_from_invitation(token: str):
     """Single-use link (7 days) to choose a password; only the token's sha256 is stored."""
     invitation = find_invitation(token)
@@ -257,7 +257,7 @@ def set_password_from_invitation(token: str):
 
 
 @bp.post("/wachtwoord-instellen/<token>/nieuwe-link", endpoint="request_new_link")
-@limiter.limit("5 per hour")
+@rate_limit("5 per hour")
 def request_new_link(token: str):
     """Mail a fresh link to the account's own address (never to the requester)."""
     invitation = find_invitation(token)

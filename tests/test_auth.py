@@ -262,3 +262,45 @@ def test_successful_logins_do_not_count_towards_the_limit(make_app, make_user):
             client.post("/inloggen", data={"email": user.email, "password": PASSWORD}).status_code
             == 302
         )
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed", "needs_login", "data"),
+    [
+        ("/account-aanmaken", 30, False, {"name": "X", "email": "x"}),
+        ("/wachtwoord-instellen/onbekend", 30, False, {"password": "x"}),
+        ("/wachtwoord-instellen/onbekend/nieuwe-link", 5, False, {}),
+        ("/wachtwoord-wijzigen", 10, True, {"current_password": "fout", "password": "x"}),
+    ],
+)
+def test_every_limited_form_answers_429_in_dutch_once_its_limit_is_used(
+    make_app, make_user, path, allowed, needs_login, data
+):
+    """Each rate-limited form (login has its own tests) stops at its limit with the
+    Dutch 429 page; a page without a limit keeps answering."""
+    app = make_app()
+    client = app.test_client()
+    if needs_login:
+        user = make_user()
+        client.post("/inloggen", data={"email": user.email, "password": PASSWORD})
+    for _ in range(allowed):
+        assert client.post(path, data=data).status_code != 429
+    blocked = client.post(path, data=data)
+    assert blocked.status_code == 429 and "Probeer het over" in blocked.text
+    for _ in range(40):  # no limit on the landing page, also after the block
+        assert client.get("/").status_code == 200
+
+
+def test_every_rate_limit_goes_through_rate_limit():
+    """A view decorated with limiter.limit directly would lack the mark that makes
+    Flask-Limiter check it (extensions.rate_limit): its limit would silently not apply."""
+    from pathlib import Path
+
+    package = Path(__file__).parent.parent / "klantwijs"
+    offenders = [
+        f"{source.name}:{number}"
+        for source in package.glob("*.py")
+        for number, line in enumerate(source.read_text().splitlines(), 1)
+        if "limiter.limit(" in line and source.name != "extensions.py"
+    ]
+    assert offenders == []
