@@ -23,13 +23,17 @@ WEIGHT_USER = 61
 REPEAT = 30
 
 
-def cpu_ms(fn, repeat: int) -> float:
-    """CPU time of this thread per call: steady on a busy machine, unlike wall-clock time.
-    (With PostgreSQL the server's own CPU is not in it.)"""
-    started = time.thread_time()
-    for _ in range(repeat):
-        fn()
-    return round((time.thread_time() - started) / repeat * 1000, 2)
+def cpu_ms(fn, repeat: int, batches: int = 5) -> float:
+    """CPU time of this thread per call, the lowest of `batches` batches of `repeat` calls:
+    steadier on a busy machine than wall-clock time or one batch. (With PostgreSQL the
+    server's own CPU is not in it.)"""
+    best = float("inf")
+    for _ in range(batches):
+        started = time.thread_time()
+        for _ in range(repeat):
+            fn()
+        best = min(best, (time.thread_time() - started) / repeat)
+    return round(best * 1000, 2)
 
 
 class Counter:
@@ -64,10 +68,10 @@ def count_queries(db_url: str, spec: dataset.Spec, log) -> dict:
     with app.app_context():
         counter = Counter(db.engine)
 
-    def record(key, fn, note="", repeat=REPEAT):
+    def record(key, fn, note="", repeat=REPEAT, batches=5):
         n, page, statements = counter.measure(fn)
         out[key] = {"queries": n, "status": page.status, "note": note, "statements": statements,
-                    "cpu_ms": cpu_ms(fn, repeat) if repeat else None}
+                    "cpu_ms": cpu_ms(fn, repeat, batches) if repeat else None}
 
     from .hello import app as hello
 
@@ -115,7 +119,7 @@ def count_queries(db_url: str, spec: dataset.Spec, log) -> dict:
         # Each hand-in needs a fresh attempt: the CPU time is over the rest of this
         # learner's open attempts (one per module).
         record("hand_in", lambda: handin.client.post(next(urls), data, follow=False),
-               repeat=max(0, len(ids) - 2))
+               repeat=max(0, len(ids) - 2), batches=1)
     hr = login(FlaskClient(app), dataset.HR_EMAIL)
     for key in ("hr_report", "hr_csv"):
         if not routes.has(key):
