@@ -51,8 +51,6 @@ class SignedIn(UserMixin):
     once); a plain Core row costs a quarter of loading the ORM object. Code that changes
     the account loads the ORM row with current_account()."""
 
-    __slots__ = ("id", "name", "role", "session_version")
-
     def __init__(self, row) -> None:
         self.id, self.name, self.role, self.session_version = row
 
