@@ -125,7 +125,7 @@ def build(url: str, spec: Spec = Spec(), log=print) -> dict:
     from flask_migrate import upgrade
 
     from klantwijs import create_app
-    from klantwijs.extensions import db
+    from klantwijs.core.db import db
 
     started = time.perf_counter()
     reset(url)

@@ -59,7 +59,7 @@ def make_app(db_url: str):
 
 
 def count_queries(db_url: str, spec: dataset.Spec, log) -> dict:
-    from klantwijs.extensions import db
+    from klantwijs.core.db import db
 
     app = make_app(db_url)
     routes = Routes.discover(app)
@@ -141,7 +141,7 @@ def count_queries(db_url: str, spec: dataset.Spec, log) -> dict:
 def _hr_small(db_url: str, log) -> dict:
     """The same HR pages on a 10-person dataset of the same database kind: the counts must
     equal those for 1,000 people (the constant-queries rule of issue 5)."""
-    from klantwijs.extensions import db
+    from klantwijs.core.db import db
 
     url = dataset.small_url(db_url)
     dataset.build(url, dataset.SMALL, log=lambda _m: None)
@@ -236,7 +236,7 @@ def weigh(client, page: Page, assets: dict) -> dict:
 
 
 def page_weights(db_url: str, log) -> dict:
-    from klantwijs.extensions import db
+    from klantwijs.core.db import db
 
     app = make_app(db_url)
     routes = Routes.discover(app)

@@ -3,6 +3,8 @@
 import os
 from pathlib import Path
 
+from flask import Flask
+
 ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULTS = {
@@ -67,3 +69,46 @@ def sqlalchemy_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def configure(app: Flask, config: dict | None = None) -> None:
+    """Defaults, then the environment, then `config`; resolve the secret key, the database
+    and the cookie flags."""
+    overrides = {**from_environment(), **(config or {})}
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_mapping(overrides)
+    from .course import is_content_check
+
+    if not is_content_check():
+        _require_secret_key(app)
+    app.config.setdefault(
+        "SQLALCHEMY_DATABASE_URI",
+        sqlalchemy_url(
+            app.config.get("DATABASE_URL")
+            or f"sqlite:///{Path(app.instance_path) / 'klantwijs.db'}"
+        ),
+    )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.instance_path).mkdir(exist_ok=True)
+    else:
+        # A server database may restart under us: test pooled connections before use.
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    if "SESSION_COOKIE_SECURE" not in overrides:
+        app.config["SESSION_COOKIE_SECURE"] = not (app.debug or app.testing)
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+
+
+def _require_secret_key(app: Flask) -> None:
+    """Use SECRET_KEY from the environment or instance/secret_key; refuse to run without."""
+    if app.config.get("SECRET_KEY"):
+        return
+    key_file = Path(app.instance_path) / "secret_key"
+    if key_file.is_file():
+        app.config["SECRET_KEY"] = key_file.read_text().strip()
+    elif app.debug or app.testing:
+        app.config["SECRET_KEY"] = "dev-only-not-secret"
+    else:
+        raise RuntimeError(
+            "SECRET_KEY is not set. Set the SECRET_KEY environment variable "
+            "(or run `make run`, which creates instance/secret_key)."
+        )

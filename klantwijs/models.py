@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .extensions import db
+from .core.db import db
 
 MAX_ID = 2**31 - 1  # the largest id both SQLite and PostgreSQL integer columns hold
 

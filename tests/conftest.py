@@ -10,9 +10,10 @@ from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from klantwijs import create_app
-from klantwijs.accounts import create_user
+from klantwijs.accounts.operations import create_user
 from klantwijs.config import sqlalchemy_url
-from klantwijs.extensions import db, limiter
+from klantwijs.core.db import db
+from klantwijs.core.extensions import limiter
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent

@@ -5,7 +5,8 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from klantwijs.extensions import db
+from klantwijs.core.db import db
+from klantwijs.core.dutch import local_today
 from klantwijs.models import (
     Answer,
     Assignment,
@@ -17,7 +18,6 @@ from klantwijs.models import (
     User,
     utcnow,
 )
-from klantwijs.status import local_today
 
 TODAY = local_today()  # the Dutch day, as the app counts Deadlines
 

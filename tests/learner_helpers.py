@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from klantwijs.extensions import db
+from klantwijs.core.db import db
+from klantwijs.learning.draw import show
 from klantwijs.models import Attempt
-from klantwijs.quiz_draw import show
 
 VALUE = re.compile(r'name="antwoord"[^>]*value="([^"]+)"')
 PLACE = re.compile(r'name="plaats-([0-9a-f]+)"')

@@ -3,7 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
-from klantwijs.extensions import db
+from klantwijs.core.db import db
 from klantwijs.models import User
 from tests.conftest import PASSWORD
 
@@ -137,7 +137,7 @@ def test_inactive_account_cannot_log_in(auth, make_user):
 
 
 def test_invited_account_without_password_cannot_log_in(app, auth):
-    from klantwijs.accounts import create_user
+    from klantwijs.accounts.operations import create_user
 
     with app.app_context():
         create_user("nieuw@example.nl", "Nieuw", None, role="learner")
@@ -299,7 +299,7 @@ def test_every_rate_limit_goes_through_rate_limit():
     package = Path(__file__).parent.parent / "klantwijs"
     offenders = [
         f"{source.name}:{number}"
-        for source in package.glob("*.py")
+        for source in package.rglob("*.py")
         for number, line in enumerate(source.read_text().splitlines(), 1)
         if "limiter.limit(" in line and source.name != "extensions.py"
     ]

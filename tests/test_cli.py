@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from klantwijs.extensions import db
+from klantwijs.core.db import db
 from klantwijs.models import User
 from tests.conftest import PASSWORD
 

@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from klantwijs import create_app
-from klantwijs.content import ContentError, load_course
+from klantwijs.course.loader import ContentError, load_course
 from tests.conftest import DATA, app_settings
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from klantwijs import config as settings
 from klantwijs import create_app
-from klantwijs.content import load_course
+from klantwijs.course.loader import load_course
 
 ROOT = Path(__file__).parent.parent
 

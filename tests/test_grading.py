@@ -2,8 +2,8 @@
 
 import pytest
 
-from klantwijs.content import Option, Question, Step
-from klantwijs.grading import (
+from klantwijs.course.model import Option, Question, Step
+from klantwijs.learning.grading import (
     GRADERS,
     grade,
     grade_multi,

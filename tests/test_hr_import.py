@@ -6,7 +6,7 @@ import re
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-from klantwijs.imports import ImportFileError, parse
+from klantwijs.hr.imports import ImportFileError, parse
 from klantwijs.models import AuditEntry, Invitation, Membership, Team, User
 from tests.hr_helpers import audit_actions, count, login_as, make_team
 

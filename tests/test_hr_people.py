@@ -5,9 +5,9 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from klantwijs.extensions import db
+from klantwijs.accounts.invitations import hash_token
+from klantwijs.core.db import db
 from klantwijs.models import AuditEntry, Invitation, Membership, User
-from klantwijs.people import hash_token
 from tests.conftest import PASSWORD
 from tests.hr_helpers import audit_actions, count, get_user, login_as, make_team
 
@@ -211,16 +211,17 @@ def test_a_file_posted_as_the_password_is_refused(client, app, hr):
 
 def test_a_simultaneous_duplicate_is_refused_not_a_crash(app, make_user, monkeypatch):
     """Two HR officers add the same e-mail at once: the check passes for both, the insert not."""
-    from klantwijs import people
+    from klantwijs.hr import people, teams
+    from klantwijs.hr.errors import HrError
 
     with app.app_context():
         actor = db.session.get(User, make_user(role="hr").id)
         people.add_person(actor, "Anna", "anna@example.nl", [])
-        monkeypatch.setattr(people.db.session, "scalar", lambda *a, **k: None)  # check misses it
-        with pytest.raises(people.HrError, match="Er is al een account"):
+        monkeypatch.setattr(db.session, "scalar", lambda *a, **k: None)  # check misses it
+        with pytest.raises(HrError, match="Er is al een account"):
             people.add_person(actor, "Anna", "anna@example.nl", [])
         monkeypatch.undo()
-        people.create_team(actor, "Verkoop")
-        monkeypatch.setattr(people, "team_name_taken", lambda *a, **k: False)
-        with pytest.raises(people.HrError, match="Er is al een team"):
-            people.create_team(actor, "Verkoop")
+        teams.create_team(actor, "Verkoop")
+        monkeypatch.setattr(teams, "team_name_taken", lambda *a, **k: False)
+        with pytest.raises(HrError, match="Er is al een team"):
+            teams.create_team(actor, "Verkoop")

@@ -8,9 +8,10 @@ import re
 import pytest
 from sqlalchemy import event
 
-from klantwijs.extensions import db
+from klantwijs.core.db import db
+from klantwijs.hr.reports.cache import ReportCache
+from klantwijs.hr.reports.csv import CSV_COLUMNS, neutralise
 from klantwijs.models import Attempt, Membership, Role, User, utcnow
-from klantwijs.reports import CSV_COLUMNS, ReportCache, neutralise
 from tests.hr_helpers import (
     TODAY,
     login_as,

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from klantwijs.hr_assignments import assignments_for_user
+from klantwijs.learning.assigned import assigned_to
 from klantwijs.models import Assignment, Attempt, Membership, Team
 from tests.hr_helpers import (
     TODAY,
@@ -17,6 +17,11 @@ from tests.hr_helpers import (
 )
 
 NEXT_WEEK = (TODAY + dt.timedelta(days=7)).isoformat()
+
+
+def assignments_for_user(user_id):
+    """The modules assigned to one person, by deadline."""
+    return sorted(assigned_to(user_id).values(), key=lambda a: (a.due_date, a.module_slug))
 
 
 @pytest.fixture

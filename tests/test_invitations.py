@@ -6,7 +6,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from klantwijs.extensions import db
+from klantwijs.core.db import db
 from klantwijs.models import Invitation, utcnow
 from tests.conftest import PASSWORD
 from tests.hr_helpers import audit_actions, get_user, login_as, smtp_server

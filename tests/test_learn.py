@@ -8,9 +8,9 @@ from contextlib import closing, contextmanager
 import pytest
 import sqlalchemy as sa
 
-from klantwijs.extensions import db
+from klantwijs.core.db import db
+from klantwijs.core.dutch import local_today as today
 from klantwijs.models import Assignment, LessonView, Membership, Team
-from klantwijs.status import local_today as today
 from tests.learner_helpers import take_quiz
 
 

@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from klantwijs import create_app
-from klantwijs.extensions import db
+from klantwijs.core.db import db
 from tests.conftest import app_settings, reset_database
 
 

@@ -6,11 +6,12 @@ import threading
 
 import sqlalchemy as sa
 
-from klantwijs import progress
-from klantwijs.content import Course
-from klantwijs.extensions import db
+from klantwijs.core.db import db
+from klantwijs.course.model import Course
+from klantwijs.learning import attempts as progress
+from klantwijs.learning import overview
+from klantwijs.learning.status import Status
 from klantwijs.models import Answer, Assignment, Attempt, LessonView, Membership, Team
-from klantwijs.status import Status
 
 TODAY = dt.date(2026, 11, 26)
 
@@ -160,7 +161,7 @@ def test_practice_does_not_change_status_or_best_score(app, make_user):
         progress.submit_attempt(practice, alpha)
         rows = {
             r.module.slug: r
-            for r in progress.course_overview(user.id, app.extensions["course"], TODAY)
+            for r in overview.course_overview(user.id, app.extensions["course"], TODAY)
         }
         assert rows["alpha"].status is Status.IN_PROGRESS and rows["alpha"].best == 0
 
@@ -168,8 +169,8 @@ def test_practice_does_not_change_status_or_best_score(app, make_user):
 def test_lesson_view_is_recorded_once_and_updated(app, make_user):
     user = make_user()
     with app.app_context():
-        progress.record_lesson_view(user.id, "alpha")
-        progress.record_lesson_view(user.id, "alpha")
+        overview.record_lesson_view(user.id, "alpha")
+        overview.record_lesson_view(user.id, "alpha")
         views = db.session.scalars(sa.select(LessonView)).all()
         assert len(views) == 1 and views[0].last_viewed_at >= views[0].first_viewed_at
 
@@ -194,11 +195,11 @@ def test_overview_puts_assigned_modules_first_with_the_earliest_deadline(app, ma
             ]
         )
         db.session.commit()
-        rows = progress.course_overview(user.id, app.extensions["course"], TODAY)
+        rows = overview.course_overview(user.id, app.extensions["course"], TODAY)
         assert [r.module.slug for r in rows] == ["beta", "alpha"]
         assert rows[0].due == TODAY + dt.timedelta(days=3) and rows[0].days_left == 3
         assert rows[1].due is None
-        late = progress.course_overview(
+        late = overview.course_overview(
             user.id, app.extensions["course"], TODAY + dt.timedelta(days=4)
         )
         assert late[0].overdue and late[0].status is Status.NOT_STARTED
@@ -208,12 +209,12 @@ def test_overview_statuses_follow_the_status_rule(app, make_user):
     user = make_user()
     with app.app_context():
         course: Course = app.extensions["course"]
-        assert {r.status for r in progress.course_overview(user.id, course, TODAY)} == {
+        assert {r.status for r in overview.course_overview(user.id, course, TODAY)} == {
             Status.NOT_STARTED
         }
-        progress.record_lesson_view(user.id, "alpha")
+        overview.record_lesson_view(user.id, "alpha")
         attempt, _ = progress.start_exam(user.id, module(app, "beta"))
-        rows = {r.module.slug: r for r in progress.course_overview(user.id, course, TODAY)}
+        rows = {r.module.slug: r for r in overview.course_overview(user.id, course, TODAY)}
         assert rows["alpha"].status is Status.READ
         assert rows["beta"].status is Status.IN_PROGRESS
         beta = module(app, "beta")
@@ -225,5 +226,5 @@ def test_overview_statuses_follow_the_status_rule(app, make_user):
                 list(q.correct_order) if q.type == "ordering" else next(iter(q.correct_option_ids)),
             )
         assert progress.submit_attempt(attempt, beta)
-        rows = {r.module.slug: r for r in progress.course_overview(user.id, course, TODAY)}
+        rows = {r.module.slug: r for r in overview.course_overview(user.id, course, TODAY)}
         assert rows["beta"].status is Status.PASSED and rows["beta"].best == 100

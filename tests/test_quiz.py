@@ -5,8 +5,8 @@ import re
 
 import sqlalchemy as sa
 
-from klantwijs.content import Course
-from klantwijs.extensions import db
+from klantwijs.core.db import db
+from klantwijs.course.model import Course
 from klantwijs.models import Answer, Attempt
 from tests.learner_helpers import (
     answer_all,

@@ -6,7 +6,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from klantwijs.extensions import db
+from klantwijs.core.db import db
 from klantwijs.models import Answer, Attempt
 from tests.conftest import PASSWORD
 from tests.learner_helpers import (

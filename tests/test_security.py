@@ -73,7 +73,7 @@ def test_post_without_csrf_token_is_refused(csrf_app, path):
 
 
 def test_register_with_csrf_token_works_and_without_changes_nothing(csrf_app):
-    from klantwijs.extensions import db
+    from klantwijs.core.db import db
     from klantwijs.models import User
 
     client = csrf_app.test_client()

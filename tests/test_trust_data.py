@@ -6,10 +6,10 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from klantwijs.accounts import create_user
-from klantwijs.backup import backup_command, restore_command
-from klantwijs.extensions import db
+from klantwijs.accounts.operations import create_user
+from klantwijs.core.db import db
 from klantwijs.models import Answer, Attempt, Team, User
+from klantwijs.ops.backup import backup_command, restore_command
 from tests.conftest import empty_tables
 from tests.trust_helpers import add_user, fresh_world, row_counts, table_snapshot
 

@@ -319,7 +319,7 @@ def test_a_multipart_part_without_a_name_is_refused(make_app):
     world = fresh_world(app)
     client = client_as(app, world, "learner")
     with app.app_context():
-        from klantwijs.extensions import db
+        from klantwijs.core.db import db
         from klantwijs.models import Attempt
 
         attempt = db.session.get(Attempt, world.ids["attempt_id"])

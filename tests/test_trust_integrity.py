@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 from markupsafe import escape
 
-from klantwijs.extensions import db
+from klantwijs.core.db import db
 from klantwijs.models import Attempt, utcnow
 from tests.conftest import ROOT
 from tests.trust_helpers import add_user, client_as, fresh_world

@@ -9,7 +9,7 @@ import re
 
 import sqlalchemy as sa
 
-from klantwijs.extensions import db
+from klantwijs.core.db import db
 from klantwijs.models import Team, User
 from tests.trust_helpers import (
     ROLES,

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from klantwijs.extensions import db
+from klantwijs.core.db import db
 from klantwijs.models import Answer, Attempt, User
 from tests.conftest import DATA, PASSWORD, ROOT
 from tests.trust_helpers import Http, add_user, answer_form

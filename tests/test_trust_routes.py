@@ -204,7 +204,7 @@ def test_get_of_an_outdated_attempt_changes_nothing(make_app):
     app = make_app()
     world = fresh_world(app)
     with app.app_context():
-        from klantwijs.extensions import db
+        from klantwijs.core.db import db
         from klantwijs.models import Answer, Attempt
 
         attempt = db.session.get(Attempt, world.ids["attempt_id"])

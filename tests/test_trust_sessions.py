@@ -7,7 +7,7 @@ import re
 
 import sqlalchemy as sa
 
-from klantwijs.extensions import db
+from klantwijs.core.db import db
 from klantwijs.models import Attempt, Invitation, User, utcnow
 from tests.conftest import PASSWORD
 from tests.trust_helpers import (

@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
-from klantwijs.extensions import db
+from klantwijs.accounts.passwords import hash_password
+from klantwijs.core.db import db
 from klantwijs.models import Attempt, Invitation, Membership, Team, User, utcnow
-from klantwijs.passwords import hash_password
 from tests.conftest import PASSWORD, empty_tables
 
 ROLES = ("anonymous", "learner", "other", "hr", "admin")

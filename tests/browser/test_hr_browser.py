@@ -7,7 +7,7 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from klantwijs.extensions import db
+from klantwijs.core.db import db
 from klantwijs.models import Team, User
 from tests.browser.helpers import assert_accessible, assert_no_sideways_scroll, small_tap_targets
 from tests.conftest import PASSWORD

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from klantwijs.extensions import db
+from klantwijs.core.db import db
 from klantwijs.models import Attempt
 from tests.browser.helpers import assert_accessible, assert_no_sideways_scroll, small_tap_targets
 from tests.conftest import PASSWORD

@@ -1,0 +1,67 @@
+"""Account forms with Dutch messages; Flask-WTF adds the CSRF token to each."""
+
+from wtforms import PasswordField, StringField
+from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
+
+from ..core.forms import REQUIRED, KlantwijsForm, email_field
+from .passwords import MAX_LENGTH, password_problem
+
+
+def _acceptable_password(_form, field) -> None:
+    problem = password_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
+
+
+def _new_password(label: str = "Wachtwoord") -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[InputRequired(REQUIRED), _acceptable_password],
+        render_kw={"autocomplete": "new-password", "minlength": 12, "maxlength": MAX_LENGTH},
+    )
+
+
+def _repeat(other: str) -> PasswordField:
+    return PasswordField(
+        "Herhaal wachtwoord",
+        validators=[InputRequired(REQUIRED), EqualTo(other, "De wachtwoorden zijn niet gelijk.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class RegisterForm(KlantwijsForm):
+    name = StringField(
+        "Naam",
+        validators=[
+            InputRequired(REQUIRED),
+            Length(max=100, message="Een naam is hooguit 100 tekens."),
+        ],
+        render_kw={"autocomplete": "name"},
+    )
+    email = email_field()
+    password = _new_password()
+    password_repeat = _repeat("password")
+
+
+class LoginForm(KlantwijsForm):
+    email = email_field()
+    password = PasswordField(
+        "Wachtwoord",
+        validators=[InputRequired(REQUIRED), Length(max=MAX_LENGTH, message="Wachtwoord te lang.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ChangePasswordForm(KlantwijsForm):
+    current_password = PasswordField(
+        "Huidig wachtwoord",
+        validators=[InputRequired(REQUIRED), Length(max=MAX_LENGTH, message="Wachtwoord te lang.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = _new_password("Nieuw wachtwoord")
+    password_repeat = _repeat("password")
+
+
+class SetPasswordForm(KlantwijsForm):
+    password = _new_password()
+    password_repeat = _repeat("password")

@@ -1,0 +1,125 @@
+"""Invitation links ("Wachtwoord instellen"): single use, 7 days, only the token's hash stored.
+
+Issued by Beheer (add person, new link, import) and by the person (an expired link asks for a
+new one); the same service mails them, with the body from templates/email/invitation.txt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+
+import sqlalchemy as sa
+
+from ..core.db import db
+from ..core.mail import (
+    MailError,
+    absolute_url,
+    build_message,
+    mail_configured,
+    render_mail,
+    send_messages,
+)
+from ..models import Invitation, User, utcnow
+
+INVITATION_DAYS = 7
+logger = logging.getLogger(__name__)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_invitation(user: User, actor: User | None, first: bool = False) -> str:
+    """Make a fresh link for user and end older open ones; returns the token (never stored)."""
+    now = utcnow()
+    if not first:
+        db.session.execute(
+            sa.update(Invitation)
+            .where(Invitation.user_id == user.id, Invitation.used_at.is_(None))
+            .where(Invitation.expires_at > now)
+            .values(expires_at=now)
+        )
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        Invitation(
+            user_id=user.id,
+            token_hash=hash_token(token),
+            created_at=now,
+            expires_at=now + dt.timedelta(days=INVITATION_DAYS),
+            created_by_id=actor.id if actor else None,
+        )
+    )
+    return token
+
+
+def find_invitation(token: str) -> Invitation | None:
+    if not token or len(token) > 200:
+        return None
+    return db.session.scalar(
+        sa.select(Invitation).where(Invitation.token_hash == hash_token(token))
+    )
+
+
+def invitation_problem(invitation: Invitation | None) -> str | None:
+    """'unknown', 'used', 'expired' or 'inactive' when the link cannot be used, else None."""
+    if invitation is None:
+        return "unknown"
+    if invitation.used_at is not None:
+        return "used"
+    if invitation.expires_at <= utcnow():
+        return "expired"
+    user = db.session.get(User, invitation.user_id)
+    if user is None or not user.active:
+        return "inactive"
+    return None
+
+
+def claim_invitation(invitation: Invitation) -> bool:
+    """Mark the link used; False when another request used it first (single use, race-safe)."""
+    result = db.session.execute(
+        sa.update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    return result.rowcount == 1
+
+
+# --- Mailing the links ---------------------------------------------------------------------
+
+INVITATION_SUBJECT = "Je uitnodiging voor Klantwijs"
+NEW_LINK_SUBJECT = "Je nieuwe link voor Klantwijs"
+
+
+def invitation_link(token: str) -> str:
+    return absolute_url("auth.set_password", token=token)
+
+
+def invitation_text(name: str, link: str) -> str:
+    return render_mail("email/invitation.txt", name=name, link=link)
+
+
+def mail_invitations(
+    invitations: list[tuple[User, str]], subject: str = INVITATION_SUBJECT
+) -> str | None:
+    """E-mail each (person, link) over one connection when SMTP is set up.
+
+    Returns a Dutch note for the page on what happened, or None when mail is off."""
+    if not mail_configured() or not invitations:
+        return None
+    messages = [
+        build_message(user.email, subject, invitation_text(user.name, link))
+        for user, link in invitations
+    ]
+    try:
+        send_messages(messages)
+    except MailError:
+        logger.warning("Invitation mail failed", exc_info=True)
+        if len(messages) == 1:
+            return "De e-mail kon niet worden verstuurd. Geef de link zelf door."
+        return "De e-mails konden niet (allemaal) worden verstuurd. Geef de links zelf door."
+    if len(messages) == 1:
+        return f"De uitnodiging is ook gemaild naar {invitations[0][0].email}."
+    return f"De uitnodigingen zijn ook gemaild ({len(messages)})."

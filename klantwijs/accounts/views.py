@@ -1,0 +1,223 @@
+"""Blueprint: Account aanmaken, Inloggen, Uitloggen, wachtwoord wijzigen, Wachtwoord instellen."""
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..audit import audit, describe
+from ..core.db import db
+from ..core.extensions import rate_limit
+from ..core.forms import ConfirmForm as RequestLinkForm
+from ..core.mail import mail_configured
+from ..models import User
+from .forms import ChangePasswordForm, LoginForm, RegisterForm, SetPasswordForm
+from .invitations import (
+    NEW_LINK_SUBJECT,
+    claim_invitation,
+    find_invitation,
+    invitation_link,
+    invitation_problem,
+    mail_invitations,
+    new_invitation,
+)
+from .operations import (
+    EmailTaken,
+    create_user,
+    end_sessions,
+    find_user_by_email,
+    registration_refusal,
+    set_password,
+)
+from .passwords import verify_password
+from .session import current_account
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site: no scheme, no host, no '//' or backslash tricks."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _start_session(user: User) -> None:
+    """A fresh session at login: nothing from before survives (no session fixation)."""
+    session.clear()
+    login_user(user)
+
+
+def _login_account_key() -> str:
+    return "login:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _failed(response) -> bool:
+    return response.status_code != 302
+
+
+@bp.route("/account-aanmaken", methods=["GET", "POST"])
+@rate_limit("30 per hour", methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("learn.home"))
+    form = RegisterForm()
+    closed = not current_app.config["REGISTRATION_OPEN"]
+    if closed and request.method == "POST":
+        abort(403)
+    status = 200
+    if form.validate_on_submit():
+        refusal = registration_refusal(current_app.config, form.email.data)
+        if refusal:
+            form.email.errors.append(refusal)
+            status = 422
+        else:
+            try:
+                user = create_user(form.email.data, form.name.data, form.password.data)
+            except EmailTaken:
+                form.email.errors.append(
+                    "Er is al een account met dit e-mailadres. Log in of vraag HR om hulp."
+                )
+                status = 422
+            else:
+                _start_session(user)
+                flash(f"Welkom bij Klantwijs, {user.name}!", "success")
+                return redirect(url_for("learn.home"))
+    elif form.errors:
+        status = 422
+    return render_template("auth/register.html", form=form, closed=closed), status
+
+
+@bp.route("/inloggen", methods=["GET", "POST"])
+@rate_limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed
+)
+@rate_limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=_login_account_key,
+    methods=["POST"],
+    deduct_when=_failed,
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("learn.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        user = find_user_by_email(form.email.data)
+        if user is None or not verify_password(user.password_hash, form.password.data):
+            form.password.errors.append("Het e-mailadres of het wachtwoord klopt niet.")
+            status = 401
+        elif not user.active:
+            form.email.errors.append(
+                "Dit account is gedeactiveerd. Neem contact op met HR als dat niet klopt."
+            )
+            status = 403
+        else:
+            _start_session(user)
+            return redirect(safe_next(request.args.get("next")) or url_for("learn.home"))
+    elif form.errors:
+        status = 422
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/uitloggen")
+def logout():
+    """End this and every other session of the user (a copied cookie stops working too)."""
+    if current_user.is_authenticated:
+        end_sessions(current_account())
+    logout_user()
+    session.clear()
+    flash("Je bent uitgelogd.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/wachtwoord-wijzigen", methods=["GET", "POST"])
+@login_required
+@rate_limit("10 per 10 minutes", methods=["POST"], deduct_when=_failed)
+def change_password():
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        user = current_account()
+        if not verify_password(user.password_hash, form.current_password.data):
+            form.current_password.errors.append("Je huidige wachtwoord klopt niet.")
+            status = 401
+        else:
+            set_password(user, form.password.data)
+            _start_session(user)
+            flash("Je wachtwoord is gewijzigd. Andere apparaten zijn uitgelogd.", "success")
+            return redirect(url_for("learn.home"))
+    elif form.errors:
+        status = 422
+    return render_template("auth/change_password.html", form=form), status
+
+
+# --- Wachtwoord instellen (invitation links from Beheer) ----------------------------------
+
+
+def _link_problem_page(problem: str, token: str):
+    """Expired, used or unknown link: say so plainly and offer a way to get a new one."""
+    status = 404 if problem == "unknown" else 410
+    return render_template(
+        "auth/link_invalid.html",
+        problem=problem,
+        token=token,
+        can_request=problem in ("expired", "used") and mail_configured(),
+        form=RequestLinkForm(),
+    ), status
+
+
+@bp.route("/wachtwoord-instellen/<token>", methods=["GET", "POST"], endpoint="set_password")
+@rate_limit("30 per hour", methods=["POST"])
+def set_password_from_invitation(token: str):
+    """Single-use link (7 days) to choose a password; only the token's sha256 is stored."""
+    invitation = find_invitation(token)
+    problem = invitation_problem(invitation)
+    if problem:
+        return _link_problem_page(problem, token)
+    user = db.session.get(User, invitation.user_id)
+    form = SetPasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        if not claim_invitation(invitation):
+            db.session.rollback()
+            return _link_problem_page("used", token)
+        set_password(user, form.password.data)  # commits the claim too
+        if current_user.is_authenticated:
+            logout_user()
+        session.clear()
+        flash("Je wachtwoord is ingesteld. Log nu in met je e-mailadres en wachtwoord.", "success")
+        return redirect(url_for("auth.login"))
+    elif form.errors:
+        status = 422
+    return render_template("auth/set_password.html", form=form, user=user), status
+
+
+@bp.post("/wachtwoord-instellen/<token>/nieuwe-link", endpoint="request_new_link")
+@rate_limit("5 per hour")
+def request_new_link(token: str):
+    """Mail a fresh link to the account's own address (never to the requester)."""
+    invitation = find_invitation(token)
+    if not RequestLinkForm().validate_on_submit():
+        abort(400)
+    user = db.session.get(User, invitation.user_id) if invitation else None
+    if user is not None and user.active and mail_configured():
+        new_token = new_invitation(user, None)
+        audit(None, "uitnodiging.aangevraagd", f"{describe(user)} vroeg een nieuwe link")
+        db.session.commit()
+        mail_invitations([(user, invitation_link(new_token))], NEW_LINK_SUBJECT)
+    return render_template("auth/link_requested.html")

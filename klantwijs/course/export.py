@@ -1,0 +1,45 @@
+"""The course as the JSON shape of `flask course dump` (documented in the README)."""
+
+from __future__ import annotations
+
+from .model import Course, Question
+
+
+def course_as_dict(course: Course) -> dict:
+    """The documented JSON shape of `flask course dump`."""
+
+    def question(q: Question) -> dict:
+        out = {"id": q.id, "type": q.type, "prompt": q.prompt}
+        if q.situation:
+            out["situation"] = q.situation
+        if q.section:
+            out["section"] = q.section
+        out["options"] = [
+            {"id": o.id, "text": o.text, "correct": o.correct, "feedback": o.feedback}
+            for o in q.options
+        ]
+        if q.type == "ordering":
+            out["steps"] = [{"id": s.id, "text": s.text, "feedback": s.feedback} for s in q.steps]
+        return out
+
+    return {
+        "modules": [
+            {
+                "slug": m.slug,
+                "title": m.title,
+                "order": m.order,
+                "source": m.source,
+                "summary": m.summary,
+                "lesson": {
+                    "markdown": m.lesson.markdown,
+                    "sections": [{"anchor": s.anchor, "title": s.title} for s in m.lesson.sections],
+                },
+                "quiz": {
+                    "pass_mark": m.quiz.pass_mark,
+                    "questions_per_attempt": m.quiz.questions_per_attempt,
+                    "questions": [question(q) for q in m.quiz.questions],
+                },
+            }
+            for m in course.modules
+        ]
+    }

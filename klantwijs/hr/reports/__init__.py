@@ -1,0 +1,1 @@
+"""Voortgang (matrix, CSV), Vragen-inzicht and the cache of built reports."""

@@ -1,0 +1,44 @@
+"""Beheer's URL map: path, endpoint, view and methods, one line each (indico style)."""
+
+from . import bp
+from .views import assignments, imports, people, reports, teams
+
+_GET, _POST, _BOTH = ["GET"], ["POST"], ["GET", "POST"]
+ROUTES = [
+    ("/", "index", people.index, _GET),
+    ("/medewerkers", "people", people.people, _GET),
+    ("/medewerkers/toevoegen", "add_person", people.add_person, _BOTH),
+    ("/medewerkers/<int:user_id>", "person", people.person, _GET),
+    ("/medewerkers/<int:user_id>/uitnodiging", "reinvite", people.reinvite, _POST),
+    ("/medewerkers/<int:user_id>/deactiveren", "deactivate", people.deactivate, _BOTH),
+    ("/medewerkers/<int:user_id>/activeren", "reactivate", people.reactivate, _POST),
+    ("/medewerkers/<int:user_id>/rol", "set_role", people.set_role, _POST),
+    ("/medewerkers/importeren", "import_people", imports.upload, _BOTH),
+    ("/medewerkers/importeren/bevestigen", "import_confirm", imports.confirm, _POST),
+    ("/teams", "teams", teams.teams, _BOTH),
+    ("/teams/<int:team_id>", "team", teams.team, _GET),
+    ("/teams/<int:team_id>/naam", "rename_team", teams.rename, _POST),
+    ("/teams/<int:team_id>/leden", "add_members", teams.add_members, _POST),
+    (
+        "/teams/<int:team_id>/leden/<int:user_id>/verwijderen",
+        "remove_member",
+        teams.remove_member,
+        _BOTH,
+    ),
+    ("/teams/<int:team_id>/verwijderen", "delete_team", teams.delete, _BOTH),
+    ("/toewijzingen", "assignments", assignments.assignments, _GET),
+    ("/toewijzingen/nieuw", "assign", assignments.assign, _BOTH),
+    ("/toewijzingen/<int:assignment_id>", "edit_assignment", assignments.edit, _BOTH),
+    (
+        "/toewijzingen/<int:assignment_id>/verwijderen",
+        "remove_assignment",
+        assignments.remove,
+        _BOTH,
+    ),
+    ("/voortgang", "report", reports.report, _GET),
+    ("/voortgang.csv", "report_csv", reports.report_csv, _GET),
+    ("/vragen-inzicht", "insight", reports.insight, _GET),
+    ("/logboek", "audit_log", people.audit_log, _GET),
+]
+for rule, endpoint, view, methods in ROUTES:
+    bp.add_url_rule(rule, endpoint, view, methods=methods)

@@ -1,0 +1,150 @@
+"""Beheer views: Voortgang (matrix and CSV) and Vragen-inzicht."""
+
+from flask import Response, current_app, render_template, request
+from markupsafe import Markup
+
+from ...core.db import db
+from ...core.dutch import local_today
+from ...core.errors import render_error
+from ...course import get_course as course
+from ...models import MAX_ID, Team
+from .. import queries
+from ..reports.cache import ReportCache, fingerprint
+from ..reports.csv import report_csv as make_csv
+from ..reports.insight import question_insight
+from ..reports.matrix import STATUS_FILTERS, build_report, build_report_page
+from ._common import int_arg
+
+ROWS_PER_PAGE = 100
+PAGES_CACHED = 32  # rendered pages of the matrix per process (about 150 KB each at most)
+CSVS_CACHED = 8  # CSV files per process (about 0.8 MB for 1,000 people)
+
+
+class BadFilter(Exception):
+    pass
+
+
+def _filters() -> dict:
+    """team, module and status from the query string; unknown values are refused (400)."""
+    raw_team = (request.args.get("team") or "").strip()
+    raw_module = (request.args.get("module") or "").strip()
+    raw_status = (request.args.get("status") or "").strip()
+    team_id = None
+    if raw_team:
+        if (
+            not raw_team.isascii()
+            or not raw_team.isdigit()
+            or len(raw_team) > 12
+            or int(raw_team) > MAX_ID
+        ):
+            raise BadFilter
+        team_id = int(raw_team)
+        if db.session.get(Team, team_id) is None:
+            raise BadFilter
+    if raw_module and course().get(raw_module) is None:
+        raise BadFilter
+    if raw_status and raw_status not in STATUS_FILTERS:
+        raise BadFilter
+    return {"team_id": team_id, "module_slug": raw_module or None, "status": raw_status or None}
+
+
+def _bad_filter():
+    return render_error(
+        400, "Dit filter bestaat niet (meer). Kies opnieuw een team, module of status."
+    )
+
+
+def _cache(name: str, size: int) -> ReportCache:
+    """This process's cache for this app (each app in the tests gets its own)."""
+    return current_app.extensions.setdefault(f"klantwijs.reports.{name}", ReportCache(size))
+
+
+def _key(filters: dict, *extra) -> tuple:
+    """What a cached report depends on: the filters, the day, the course and the data."""
+    return (
+        tuple(sorted(filters.items())),
+        *extra,
+        local_today(),
+        id(course()),
+        fingerprint(),
+    )
+
+
+def report():
+    try:
+        filters = _filters()
+    except BadFilter:
+        return _bad_filter()
+    page = int_arg("pagina", 1, maximum=100_000)
+    query = {k: v for k, v in request.args.items() if k in ("team", "module", "status") and v}
+
+    def build() -> Markup:
+        found = build_report_page(
+            course(), local_today(), page=page, per_page=ROWS_PER_PAGE, **filters
+        )
+        return Markup(
+            render_template(
+                "hr/report_body.html",
+                report=found.report,
+                rows=found.report.rows,
+                count=found.count,
+                page=found.page,
+                pages=found.pages,
+                filters=filters,
+                query=query,
+            )
+        )
+
+    key = _key(filters, page, tuple(sorted(query.items())))
+    return render_template(
+        "hr/report.html",
+        body=_cache("pages", PAGES_CACHED).get_or_build(key, build),
+        filters=filters,
+        team_choices=queries.team_choices(),
+        modules=course().modules,
+        statuses={slug: status.value for slug, status in STATUS_FILTERS.items()},
+        query=query,
+    )
+
+
+def report_csv():
+    try:
+        filters = _filters()
+    except BadFilter:
+        return _bad_filter()
+
+    def build() -> bytes:
+        data = build_report(course(), local_today(), **filters)
+        return make_csv(data, filters["status"]).encode("utf-8")
+
+    body = _cache("csv", CSVS_CACHED).get_or_build(_key(filters), build)
+    filename = f"voortgang-{local_today().isoformat()}.csv"
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Type": "text/csv; charset=utf-8",
+        },
+    )
+
+
+def insight():
+    try:
+        filters = _filters()
+    except BadFilter:
+        return _bad_filter()
+    module = course().get(filters["module_slug"]) if filters["module_slug"] else None
+    if module is None and course().modules:
+        module = course().modules[0]
+    rows = question_insight(module, filters["team_id"]) if module else []
+    team_name = queries.team_name(filters["team_id"])
+    return render_template(
+        "hr/insight.html",
+        module=module,
+        rows=rows,
+        filters=filters,
+        team_name=team_name,
+        team_choices=queries.team_choices(),
+        modules=course().modules,
+    )

@@ -1,0 +1,295 @@
+"""Blueprint: start an attempt, answer, hand in, result, practise mistakes."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from ...core.dutch import format_points, percentage
+from ...course import get_course as course
+from ...course.model import Module
+from ...models import Attempt, AttemptKind
+from .. import attempts as progress
+from ..draw import BadAnswer, arrange, move_step, parse_response, show
+from ..grading import ORDERING_RULE, grade
+from ..review import review
+
+bp = Blueprint("quiz", __name__)
+
+OUTDATED = (
+    "De toets is aangepast sinds je begon. Start de toets opnieuw: je krijgt dan de nieuwe "
+    "vragen. Je antwoorden op de oude vragen tellen niet mee."
+)
+RESTARTED = "De toets is aangepast sinds je begon. Je begint daarom opnieuw, met de nieuwe vragen."
+HANDED_IN = "Deze toets is al ingeleverd. Je antwoorden kunnen niet meer veranderen."
+NAVIGATION = {"volgende", "vorige", "overzicht", "controleer"}
+
+
+def _module(slug: str) -> Module:
+    module = course().get(slug)
+    if module is None:
+        abort(404)
+    return module
+
+
+def _load(attempt_id: int) -> tuple[Attempt, Module]:
+    """The learner's own attempt and its module; 404 for anyone else's."""
+    attempt = progress.get_attempt(current_user.id, attempt_id)
+    if attempt is None:
+        abort(404)
+    return attempt, _module(attempt.module_slug)
+
+
+def _load_with_answers(attempt_id: int) -> tuple[Attempt, Module, dict[str, progress.Saved]]:
+    """_load, and the attempt's saved answers read in the same statement."""
+    attempt, answers = progress.attempt_with_answers(current_user.id, attempt_id)
+    if attempt is None:
+        abort(404)
+    return attempt, _module(attempt.module_slug), answers
+
+
+def _handed_in(attempt: Attempt):
+    """409: the attempt was handed in; say so and point to its result."""
+    return render_template("quiz/refused.html", attempt=attempt, message=HANDED_IN), 409
+
+
+def _outdated(module: Module):
+    """The quiz file changed under an open attempt: send to the intro, which offers a restart.
+
+    Nothing is written here; the restart itself happens on POST (Start de toets).
+    """
+    return redirect(url_for("quiz.intro", slug=module.slug))
+
+
+def _resume_number(attempt: Attempt) -> int | None:
+    """The first unanswered question, or None when all are answered."""
+    answered = progress.answers_of(attempt)
+    return next((n for n, qid in enumerate(attempt.question_ids, 1) if qid not in answered), None)
+
+
+@bp.get("/modules/<slug>/quiz")
+@login_required
+def intro(slug: str):
+    module = _module(slug)
+    attempt = progress.open_exam(current_user.id, slug)
+    if attempt is not None:
+        if progress.is_outdated(attempt, module):
+            return render_template("quiz/intro.html", module=module, notice=OUTDATED)
+        number = _resume_number(attempt)
+        if number is None:
+            return redirect(url_for("quiz.overview", attempt_id=attempt.id))
+        return redirect(url_for("quiz.question", attempt_id=attempt.id, number=number))
+    return render_template("quiz/intro.html", module=module)
+
+
+@bp.post("/modules/<slug>/quiz")
+@login_required
+def start(slug: str):
+    module = _module(slug)
+    attempt, restarted = progress.start_exam(current_user.id, module)
+    if restarted:
+        flash(RESTARTED, "info")
+    number = _resume_number(attempt) or 1
+    return redirect(url_for("quiz.question", attempt_id=attempt.id, number=number))
+
+
+@bp.post("/modules/<slug>/oefenen")
+@login_required
+def practise(slug: str):
+    module = _module(slug)
+    attempt = progress.start_practice(current_user.id, module)
+    if attempt is None:
+        flash("Je hebt geen fouten om te oefenen. Goed gedaan!", "success")
+        return redirect(url_for("learn.lesson", slug=slug))
+    return redirect(url_for("quiz.question", attempt_id=attempt.id, number=1))
+
+
+def _navigation(form) -> str:
+    values = form.getlist("ga")
+    if len(values) > 1 or (values and len(values[0]) > 80):
+        raise BadAnswer("Dit formulier is niet compleet. Laad de pagina opnieuw.")
+    return values[0] if values else "volgende"
+
+
+def _apply_move(shown, response, go: str):
+    """'omhoog-VALUE' / 'omlaag-VALUE': move that step one place (works without JavaScript)."""
+    direction, _, value = go.partition("-")
+    step_id = shown.by_token.get(value)
+    if shown.question.type != "ordering" or step_id is None:
+        raise BadAnswer("Dit formulier is niet compleet. Laad de pagina opnieuw.")
+    order = move_step(response or shown.start_order, step_id, -1 if direction == "omhoog" else 1)
+    return None if order == shown.start_order else order
+
+
+@bp.route("/pogingen/<int:attempt_id>/vraag/<int:number>", methods=["GET", "POST"])
+@login_required
+def question(attempt_id: int, number: int):
+    if request.method == "POST":
+        attempt, module = _load(attempt_id)
+        answers = None  # read after saving, and only when the page is shown again
+    else:
+        attempt, module, answers = _load_with_answers(attempt_id)
+    practice = attempt.kind == AttemptKind.PRACTICE.value
+    if attempt.submitted_at is not None and (request.method == "POST" or not practice):
+        if request.method == "POST":
+            return _handed_in(attempt)
+        flash(HANDED_IN, "info")
+        return redirect(url_for("quiz.result", attempt_id=attempt.id))
+    if progress.is_outdated(attempt, module):
+        return (
+            _outdated(module)
+            if not practice
+            else redirect(url_for("learn.lesson", slug=module.slug))
+        )
+    if not 1 <= number <= len(attempt.question_ids):
+        abort(404)
+    question = module.quiz.by_id.get(attempt.question_ids[number - 1])
+    if question is None:  # a handed-in practice round whose question left the quiz file
+        abort(404)
+    shown = show(question, current_app.secret_key, attempt.id, attempt.seed)
+    error, status = None, 200
+    if request.method == "POST":
+        try:
+            go = _navigation(request.form)
+            response = parse_response(shown, request.form)
+            if go.startswith(("omhoog-", "omlaag-")):
+                response = _apply_move(shown, response, go)
+            elif go not in NAVIGATION:
+                raise BadAnswer("Dit formulier is niet compleet. Laad de pagina opnieuw.")
+            return _save_and_go(attempt, module, number, question, response, go)
+        except BadAnswer as problem:
+            error, status = problem.message, problem.status
+    if answers is None:
+        answers = progress.answers_of(attempt)
+    saved = answers.get(question.id)
+    response = saved.response if saved else None
+    chosen = {value for value, item in shown.items if item.id in _as_list(response)}
+    feedback = (
+        review(number, question, saved.response, saved.score)
+        if practice and saved and saved.score is not None
+        else None
+    )
+    return render_template(
+        "quiz/question.html",
+        attempt=attempt,
+        module=module,
+        number=number,
+        total=len(attempt.question_ids),
+        question=question,
+        shown=shown,
+        steps=arrange(shown, response) if question.type == "ordering" else [],
+        chosen=chosen,
+        answered=len(answers),
+        practice=practice,
+        feedback=feedback,
+        error=error,
+        ordering_rule=ORDERING_RULE,
+    ), status
+
+
+def _as_list(response) -> list:
+    if response is None:
+        return []
+    return response if isinstance(response, list) else [response]
+
+
+def _save_and_go(attempt, module, number, question, response, go):
+    """Save the answer, then follow the button that was pressed."""
+    attempt_id, total = attempt.id, len(attempt.question_ids)  # read before the commit
+    here = url_for("quiz.question", attempt_id=attempt_id, number=number)
+    if attempt.kind == AttemptKind.PRACTICE.value and go == "controleer":
+        if response is None:
+            raise BadAnswer("Kies eerst een antwoord; daarna zie je of het goed is.", 422)
+        if not progress.save_answer(attempt_id, question.id, response, grade(question, response)):
+            return _handed_in(attempt)
+        answers = progress.answers_of(attempt)
+        if sum(a.score is not None for a in answers.values()) == total:  # every question tried
+            progress.submit_attempt(attempt, module, answers)
+        return redirect(here + "#uitleg")
+    if not progress.save_answer(attempt_id, question.id, response):
+        return _handed_in(attempt)
+    if go.startswith(("omhoog-", "omlaag-")) or go == "controleer":
+        return redirect(here + "#vraag")
+    if go == "vorige" and number > 1:
+        return redirect(url_for("quiz.question", attempt_id=attempt_id, number=number - 1))
+    if go == "volgende" and number < total:
+        return redirect(url_for("quiz.question", attempt_id=attempt_id, number=number + 1))
+    if go == "vorige":
+        return redirect(here)
+    return redirect(url_for("quiz.overview", attempt_id=attempt_id))
+
+
+@bp.get("/pogingen/<int:attempt_id>/overzicht")
+@login_required
+def overview(attempt_id: int):
+    attempt, module, answers = _load_with_answers(attempt_id)
+    if attempt.submitted_at is not None:
+        return redirect(url_for("quiz.result", attempt_id=attempt.id))
+    if attempt.kind == AttemptKind.PRACTICE.value:
+        return redirect(url_for("quiz.question", attempt_id=attempt.id, number=1))
+    if progress.is_outdated(attempt, module):
+        return _outdated(module)
+    rows = [
+        (n, module.quiz.by_id[qid], qid in answers) for n, qid in enumerate(attempt.question_ids, 1)
+    ]
+    return render_template(
+        "quiz/overview.html",
+        attempt=attempt,
+        module=module,
+        rows=rows,
+        open_count=sum(not done for _, _, done in rows),
+    )
+
+
+@bp.post("/pogingen/<int:attempt_id>/inleveren")
+@login_required
+def hand_in(attempt_id: int):
+    attempt, module, answers = _load_with_answers(attempt_id)
+    if attempt.kind != AttemptKind.EXAM.value:
+        abort(404)
+    if progress.is_outdated(attempt, module):
+        return _outdated(module)
+    if attempt.submitted_at is not None or not progress.submit_attempt(attempt, module, answers):
+        flash("Deze toets was al ingeleverd; je ziet de uitslag van toen.", "info")
+    return redirect(url_for("quiz.result", attempt_id=attempt.id))
+
+
+@bp.get("/pogingen/<int:attempt_id>/uitslag")
+@login_required
+def result(attempt_id: int):
+    attempt, module, answers = _load_with_answers(attempt_id)
+    if attempt.submitted_at is None:
+        if attempt.kind == AttemptKind.PRACTICE.value:
+            return redirect(url_for("quiz.question", attempt_id=attempt.id, number=1))
+        return redirect(url_for("quiz.overview", attempt_id=attempt.id))
+    reviewed = []
+    for n, qid in enumerate(attempt.question_ids, 1):
+        question = module.quiz.by_id.get(qid)
+        if question is None:
+            continue
+        answer = answers.get(qid)
+        reviewed.append(
+            review(
+                n, question, answer.response if answer else None, answer.score if answer else 0.0
+            )
+        )
+    return render_template(
+        "quiz/result.html",
+        attempt=attempt,
+        module=module,
+        reviewed=reviewed,
+        missing=len(attempt.question_ids) - len(reviewed),
+        points=format_points(attempt.score or 0),
+        percent=percentage(attempt.score, attempt.max_score),
+        practice=attempt.kind == AttemptKind.PRACTICE.value,
+        ordering_rule=ORDERING_RULE,
+    )
