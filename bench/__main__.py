@@ -31,25 +31,38 @@ def log(message: str) -> None:
 
 
 def options(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--quick", action="store_true",
-                   help="2 rounds × best of 2 runs × 1 s, mixed load 20 s with half the think time")
+    p = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="2 rounds × best of 2 runs × 1 s, mixed load 20 s with half the think time",
+    )
     p.add_argument("--db", default="sqlite,postgresql", help="sqlite, postgresql or both")
     p.add_argument("--rounds", type=int, help="interleaved rounds per request (3; quick 2)")
     p.add_argument("--seconds", type=float, help="seconds per wrk run (2; quick 1)")
-    p.add_argument("--runs", type=int,
-                   help="wrk runs per side in a round, the best counts (3; quick 2)")
+    p.add_argument(
+        "--runs", type=int, help="wrk runs per side in a round, the best counts (3; quick 2)"
+    )
     p.add_argument("--mixed-seconds", type=float, help="mixed load duration (60; quick 20)")
     p.add_argument("--only", help="comma-separated scenario keys to run (default all)")
     p.add_argument("--skip-mixed", action="store_true")
-    p.add_argument("--tree", default="auto",
-                   help="'work': the working tree; a git revision (HEAD, a commit): a snapshot "
-                        "of it; 'auto' (default): the working tree when it imports, else HEAD")
+    p.add_argument(
+        "--tree",
+        default="auto",
+        help="'work': the working tree; a git revision (HEAD, a commit): a snapshot "
+        "of it; 'auto' (default): the working tree when it imports, else HEAD",
+    )
     p.add_argument("--keep-db", action="store_true", help="keep the PostgreSQL bench database")
     p.add_argument("--update-readme", action="store_true")
-    p.add_argument("--render", action="store_true",
-                   help="only turn results/latest.json into tables again (no run)")
+    p.add_argument(
+        "--render",
+        action="store_true",
+        help="only turn results/latest.json into tables again (no run)",
+    )
     args = p.parse_args(argv)
     args.rounds = args.rounds or (2 if args.quick else 3)
     args.seconds = args.seconds or (1 if args.quick else 2)
@@ -61,8 +74,14 @@ def options(argv=None) -> argparse.Namespace:
 def _imports(tree: Path) -> str | None:
     """None when the app at `tree` builds; else the last line of the error."""
     env = {**os.environ, "SECRET_KEY": "x", "PYTHONPATH": str(tree)}
-    out = subprocess.run([sys.executable, "-c", "import app"], cwd=tree, env=env,
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", "import app"],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if out.returncode == 0:
         return None
     lines = (out.stderr or out.stdout).strip().splitlines()
@@ -78,13 +97,15 @@ def choose_tree(mode: str) -> tuple[Path, str]:
             sys.exit(f"The app in the working tree does not import: {problem}")
         log(f"! the working tree does not import ({problem}); using a snapshot of HEAD")
         mode = "HEAD"
-    rev = subprocess.run(["git", "rev-parse", "--short", mode], cwd=ROOT, capture_output=True,
-                         text=True, check=True).stdout.strip()
+    rev = subprocess.run(
+        ["git", "rev-parse", "--short", mode], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
     snapshot = RESULTS / "tree-snapshot"
     subprocess.run(["rm", "-rf", str(snapshot)], check=True)
     snapshot.mkdir(parents=True)
-    archive = subprocess.run(["git", "archive", rev], cwd=ROOT, capture_output=True,
-                             check=True).stdout
+    archive = subprocess.run(
+        ["git", "archive", rev], cwd=ROOT, capture_output=True, check=True
+    ).stdout
     subprocess.run(["tar", "-x", "-C", str(snapshot)], input=archive, check=True)
     return snapshot, f"snapshot of {mode} ({rev})"
 
@@ -108,15 +129,23 @@ def run_database(name: str, url: str, tree: Path, args, spec) -> dict:
         "PYTHONPATH": str(tree),
     }
     app_log = RESULTS / f"gunicorn-app-{name}.log"
-    hello = server.Gunicorn("bench.hello:app", {**env, "PYTHONPATH": str(ROOT)},
-                            RESULTS / f"gunicorn-hello-{name}.log", cwd=ROOT)
+    hello = server.Gunicorn(
+        "bench.hello:app",
+        {**env, "PYTHONPATH": str(ROOT)},
+        RESULTS / f"gunicorn-hello-{name}.log",
+        cwd=ROOT,
+    )
     app_server = server.Gunicorn("app:app", env, app_log, cwd=tree)
     with hello, app_server:
         app = inprocess.make_app(url)
         routes = Routes.discover(app)
         log(f"  gunicorn: app on {app_server.base}, hello-world on {hello.base}")
         prepared = scenarios.prepare(
-            app_server.base, routes, spec, url, log,
+            app_server.base,
+            routes,
+            spec,
+            url,
+            log,
             page_users=20 if args.quick else 50,
             handin_users=150 if args.quick else None,
         )
@@ -131,8 +160,18 @@ def run_database(name: str, url: str, tree: Path, args, spec) -> dict:
                 entry["skip"] = sc.skip
             else:
                 log(f"  {sc.key}: {sc.method} {sc.example} ({len(sc.lines)} prepared requests)")
-                entry.update(rounds.run(sc, app_server.base, hello.base, args.rounds,
-                                        args.seconds, RESULTS / "wrk", log, runs=args.runs))
+                entry.update(
+                    rounds.run(
+                        sc,
+                        app_server.base,
+                        hello.base,
+                        args.rounds,
+                        args.seconds,
+                        RESULTS / "wrk",
+                        log,
+                        runs=args.runs,
+                    )
+                )
             out["scenarios"][sc.key] = entry
         before = app_server.log_problems()
         out["server_log_rounds"] = before
@@ -140,8 +179,9 @@ def run_database(name: str, url: str, tree: Path, args, spec) -> dict:
             log(f"  mixed load: 100 learners for {args.mixed_seconds:.0f} s")
             # --quick halves the think time, so that learners hand in within 20 s.
             think = tuple(t / 2 for t in mixed.THINK) if args.quick else mixed.THINK
-            out["mixed"] = mixed.run(app_server.base, app, spec, args.mixed_seconds, log,
-                                     think=think)
+            out["mixed"] = mixed.run(
+                app_server.base, app, spec, args.mixed_seconds, log, think=think
+            )
     after = app_server.log_problems()
     # What the server logged during the mixed load only (the rounds come before it).
     out["server_log"] = {k: after[k] - before.get(k, 0) for k in after}
@@ -200,11 +240,15 @@ def main(argv=None) -> int:
     from . import dataset, report, server
 
     spec = dataset.Spec()
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                            capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "klantwijs", "templates",
-                            "static", "migrations"], cwd=ROOT, capture_output=True,
-                           text=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", "klantwijs", "templates", "static", "migrations"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     results = {
         "meta": {
             "started": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),

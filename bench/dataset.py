@@ -50,8 +50,15 @@ def sqlite_url() -> str:
     return f"sqlite:///{RESULTS / 'bench.db'}"
 
 
-SMALL = Spec(learners=10, teams=2, submitted=60, open_other=2, page_users=(1, 2),
-              mixed_users=(3, 4), handin_users=(9, 10))
+SMALL = Spec(
+    learners=10,
+    teams=2,
+    submitted=60,
+    open_other=2,
+    page_users=(1, 2),
+    mixed_users=(3, 4),
+    handin_users=(9, 10),
+)
 
 
 def pg_url(name: str = PG_DATABASE) -> str:
@@ -264,7 +271,9 @@ def _fill(engine, tables, course, spec: Spec) -> dict:
             "seed": rng.getrandbits(62),
             "question_ids": [q.id for q in chosen],
             "started_at": started,
-            "submitted_at": started + dt.timedelta(minutes=rng.randint(3, 20)) if submitted else None,
+            "submitted_at": started + dt.timedelta(minutes=rng.randint(3, 20))
+            if submitted
+            else None,
             "score": round(total, 2) if submitted else None,
             "max_score": per,
             "passed": (total / per * 100 >= quiz.pass_mark) if submitted else None,
@@ -297,8 +306,13 @@ def _fill(engine, tables, course, spec: Spec) -> dict:
     for uid, m in sorted(open_pairs):
         module = modules[m]
         per = min(module.quiz.questions_per_attempt, len(module.quiz.questions))
-        add_attempt(uid, module, now - dt.timedelta(hours=rng.uniform(1, 48)), False,
-                    answered=rng.randint(0, per - 1))
+        add_attempt(
+            uid,
+            module,
+            now - dt.timedelta(hours=rng.uniform(1, 48)),
+            False,
+            answered=rng.randint(0, per - 1),
+        )
     # Open attempts to hand in, every question answered: one per hand-in user and module.
     handin_first = len(attempts) + 1
     for uid in range(spec.handin_users[0], spec.handin_users[1] + 1):

@@ -49,8 +49,8 @@ class Routes:
                     (
                         r.endpoint
                         for r in rules
-                        if re.search(pattern, r.rule) and r.endpoint.split(".")[0]
-                        in ("learn", "quiz", "hr")
+                        if re.search(pattern, r.rule)
+                        and r.endpoint.split(".")[0] in ("learn", "quiz", "hr")
                     ),
                     None,
                 )

@@ -70,14 +70,24 @@ def count_queries(db_url: str, spec: dataset.Spec, log) -> dict:
 
     def record(key, fn, note="", repeat=REPEAT, batches=5):
         n, page, statements = counter.measure(fn)
-        out[key] = {"queries": n, "status": page.status, "note": note, "statements": statements,
-                    "cpu_ms": cpu_ms(fn, repeat, batches) if repeat else None}
+        out[key] = {
+            "queries": n,
+            "status": page.status,
+            "note": note,
+            "statements": statements,
+            "cpu_ms": cpu_ms(fn, repeat, batches) if repeat else None,
+        }
 
     from .hello import app as hello
 
     hello_client = hello.test_client()
-    out["hello"] = {"queries": 0, "status": 200, "note": "bare Flask", "statements": [],
-                    "cpu_ms": cpu_ms(lambda: hello_client.get("/"), 300)}
+    out["hello"] = {
+        "queries": 0,
+        "status": 200,
+        "note": "bare Flask",
+        "statements": [],
+        "cpu_ms": cpu_ms(lambda: hello_client.get("/"), 300),
+    }
     learner = login(FlaskClient(app), dataset.email(QUERY_USER))
     c = learner.client
     c.get("/bench-bestaat-niet")
@@ -105,21 +115,29 @@ def count_queries(db_url: str, spec: dataset.Spec, log) -> dict:
         mail = dataset.email(spec.handin_users[1])
         handin = login(FlaskClient(app), mail)
         with app.app_context():
-            ids = db.session.execute(
-                sa.text(
-                    "SELECT a.id FROM attempts a JOIN users u ON u.id = a.user_id "
-                    "WHERE u.email = :m AND a.submitted_at IS NULL ORDER BY a.id"
-                ),
-                {"m": mail},
-            ).scalars().all()
+            ids = (
+                db.session.execute(
+                    sa.text(
+                        "SELECT a.id FROM attempts a JOIN users u ON u.id = a.user_id "
+                        "WHERE u.email = :m AND a.submitted_at IS NULL ORDER BY a.id"
+                    ),
+                    {"m": mail},
+                )
+                .scalars()
+                .all()
+            )
             db.session.remove()
         urls = iter([routes.url_for_id("hand_in", aid) for aid in ids])
         data = {"csrf_token": handin.csrf}
         handin.client.post(next(urls), data, follow=False)  # warm-up
         # Each hand-in needs a fresh attempt: the CPU time is over the rest of this
         # learner's open attempts (one per module).
-        record("hand_in", lambda: handin.client.post(next(urls), data, follow=False),
-               repeat=max(0, len(ids) - 2), batches=1)
+        record(
+            "hand_in",
+            lambda: handin.client.post(next(urls), data, follow=False),
+            repeat=max(0, len(ids) - 2),
+            batches=1,
+        )
     hr = login(FlaskClient(app), dataset.HR_EMAIL)
     for key in ("hr_report", "hr_csv"):
         if not routes.has(key):
@@ -156,8 +174,12 @@ def _hr_small(db_url: str, log) -> dict:
             url_ = routes.url(key)
             hr.client.get(url_)
             n, page, statements = counter.measure(lambda url_=url_: hr.client.get(url_))
-            out[key + "_small"] = {"queries": n, "status": page.status,
-                                   "note": "10 people", "statements": statements}
+            out[key + "_small"] = {
+                "queries": n,
+                "status": page.status,
+                "note": "10 people",
+                "statements": statements,
+            }
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
@@ -208,7 +230,9 @@ def weigh(client, page: Page, assets: dict) -> dict:
                     body = client.get(urlsplit(ref).path).body
                     inner = []
                     if kind == "css":
-                        inner = [a or b for a, b in CSS_URL.findall(body.decode("utf-8", "replace"))]
+                        inner = [
+                            a or b for a, b in CSS_URL.findall(body.decode("utf-8", "replace"))
+                        ]
                     assets[ref] = (body, inner)
             body, inner = assets[ref]
             urls.extend(inner)
@@ -276,8 +300,11 @@ def page_weights(db_url: str, log) -> dict:
             add("overview", page)
             doc = parse(page.body)
             form = next(
-                (f for f in doc.forms
-                 if routes.which(form_action(f, page.url), "POST")[0] == "hand_in"),
+                (
+                    f
+                    for f in doc.forms
+                    if routes.which(form_action(f, page.url), "POST")[0] == "hand_in"
+                ),
                 None,
             )
             if form is not None:
@@ -295,4 +322,3 @@ def page_weights(db_url: str, log) -> dict:
             + (f"; EXTERNAL: {w['external']}" if w["external"] else "")
         )
     return pages
-

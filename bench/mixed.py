@@ -30,8 +30,9 @@ class Stats:
     def add(self, step: str, page, expect=(200,)) -> None:
         # The request itself, then the page its redirect leads to, each timed on its own.
         hops = [(s, t) for _u, s, t in page.history] + [(page.status, page.seconds)]
-        hops = [(step if i == 0 else f"{step} → redirected page", s, t)
-                for i, (s, t) in enumerate(hops)]
+        hops = [
+            (step if i == 0 else f"{step} → redirected page", s, t) for i, (s, t) in enumerate(hops)
+        ]
         with self.lock:
             for name, status, seconds in hops:
                 self.latencies.setdefault(name, []).append(seconds * 1000)
@@ -78,8 +79,11 @@ def _learner(base, routes: Routes, session, deadline, stats: Stats, seed: int, t
                 continue
             doc = parse(page.body)
             form = next(
-                (f for f in doc.forms
-                 if routes.which(form_action(f, page.url), "POST")[0] == "hand_in"),
+                (
+                    f
+                    for f in doc.forms
+                    if routes.which(form_action(f, page.url), "POST")[0] == "hand_in"
+                ),
                 None,
             )
             if form is None:
@@ -106,8 +110,15 @@ def _pct(values: list[float], p: float) -> float | None:
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
-def run(base: str, app, spec: dataset.Spec, seconds: float, log, learners: int = 100,
-        think: tuple[float, float] = THINK) -> dict:
+def run(
+    base: str,
+    app,
+    spec: dataset.Spec,
+    seconds: float,
+    log,
+    learners: int = 100,
+    think: tuple[float, float] = THINK,
+) -> dict:
     routes = Routes.discover(app)
     missing = routes.missing("lesson", "quiz_intro", "question", "overview", "hand_in")
     if missing:
@@ -118,8 +129,9 @@ def run(base: str, app, spec: dataset.Spec, seconds: float, log, learners: int =
     started = time.monotonic()
     deadline = started + seconds
     threads = [
-        threading.Thread(target=_learner, args=(base, routes, s, deadline, stats, i, think),
-                         daemon=True)
+        threading.Thread(
+            target=_learner, args=(base, routes, s, deadline, stats, i, think), daemon=True
+        )
         for i, s in enumerate(sessions)
     ]
     for t in threads:

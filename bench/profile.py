@@ -99,29 +99,48 @@ def main(argv=None) -> int:
     url = dataset.sqlite_url() if args.db == "sqlite" else dataset.pg_url()
     spec = dataset.Spec()
     dataset.build(url, spec, log=log)
-    env = {"SECRET_KEY": dataset.SECRET_KEY, "DATABASE_URL": url, "SESSION_COOKIE_SECURE": "0",
-           "RATELIMIT_STORAGE_URI": "memory://"}
+    env = {
+        "SECRET_KEY": dataset.SECRET_KEY,
+        "DATABASE_URL": url,
+        "SESSION_COOKIE_SECURE": "0",
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
     out = RESULTS / f"profile-{args.scenario}-{args.db}.txt"
     try:
         with server.Gunicorn("app:app", env, RESULTS / "gunicorn-profile.log") as app_server:
             routes = Routes.discover(make_app(url))
-            prepared = {s.key: s for s in scenarios.prepare(app_server.base, routes, spec, url, log)}
+            prepared = {
+                s.key: s for s in scenarios.prepare(app_server.base, routes, spec, url, log)
+            }
             sc = prepared[args.scenario]
             if sc.skip:
                 sys.exit(f"{args.scenario}: {sc.skip}")
             lines = wrk.write_requests(RESULTS / "wrk" / f"profile-{sc.key}.tsv", sc.lines)
             result = {}
             load = threading.Thread(
-                target=lambda: result.update(
-                    wrk.run(app_server.base, lines, args.seconds + 2)
-                )
+                target=lambda: result.update(wrk.run(app_server.base, lines, args.seconds + 2))
             )
             load.start()
             subprocess.run(
-                [spy, "record", "--pid", str(app_server.proc.pid), "--subprocesses",
-                 "--duration", str(args.seconds), "--rate", "200", "--format", "raw", "--gil",
-                 "--output", str(out), "--nonblocking"],
-                check=True, capture_output=True,
+                [
+                    spy,
+                    "record",
+                    "--pid",
+                    str(app_server.proc.pid),
+                    "--subprocesses",
+                    "--duration",
+                    str(args.seconds),
+                    "--rate",
+                    "200",
+                    "--format",
+                    "raw",
+                    "--gil",
+                    "--output",
+                    str(out),
+                    "--nonblocking",
+                ],
+                check=True,
+                capture_output=True,
             )
             load.join()
             log(f"{sc.key}: {result.get('rps')} req/s under py-spy, p50 {result.get('p50_ms')} ms")

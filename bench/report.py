@@ -4,8 +4,13 @@ from __future__ import annotations
 
 LEARNER_PAGES = ("home", "lesson", "question")
 LEARNER_POSTS = ("save_answer", "hand_in")
-RATIO_TARGETS = {"lesson": 0.50, "question": 0.40, "save_answer": 0.35, "hand_in": 0.25,
-                 "hr_report": 0.10}
+RATIO_TARGETS = {
+    "lesson": 0.50,
+    "question": 0.40,
+    "save_answer": 0.35,
+    "hand_in": 0.25,
+    "hr_report": 0.10,
+}
 MAX_QUERIES = 4
 PAGE_BUDGET = 60 * 1024
 JS_BUDGET = 20 * 1024
@@ -30,8 +35,14 @@ def check_targets(results: dict) -> list[dict]:
     dbs = [d for d in results["databases"] if "scenarios" in results["databases"][d]]
 
     def row(target, want, measured: dict[str, str], ok: bool | None):
-        rows.append({"target": target, "want": want, "measured": measured,
-                     "status": "not measured" if ok is None else ("met" if ok else "missed")})
+        rows.append(
+            {
+                "target": target,
+                "want": want,
+                "measured": measured,
+                "status": "not measured" if ok is None else ("met" if ok else "missed"),
+            }
+        )
 
     for key, want in RATIO_TARGETS.items():
         measured, oks = {}, []
@@ -42,14 +53,24 @@ def check_targets(results: dict) -> list[dict]:
                 continue
             measured[d] = _ratio(sc["ratio"])
             oks.append(sc["ratio"] >= want)
-        title = {"lesson": "lesson page, logged in", "question": "question page",
-                 "save_answer": "save answer POST", "hand_in": "hand in POST",
-                 "hr_report": "HR report, 1,000 people × 6 modules"}[key]
-        row(title, f"≥ {want:.0%} of hello-world req/s", measured,
-            all(oks) if oks and len(oks) == len(dbs) else (False if oks and not all(oks) else None))
+        title = {
+            "lesson": "lesson page, logged in",
+            "question": "question page",
+            "save_answer": "save answer POST",
+            "hand_in": "hand in POST",
+            "hr_report": "HR report, 1,000 people × 6 modules",
+        }[key]
+        row(
+            title,
+            f"≥ {want:.0%} of hello-world req/s",
+            measured,
+            all(oks) if oks and len(oks) == len(dbs) else (False if oks and not all(oks) else None),
+        )
 
-    for label, keys in (("SQL statements per learner page (GET)", LEARNER_PAGES),
-                        ("SQL statements per learner POST", LEARNER_POSTS)):
+    for label, keys in (
+        ("SQL statements per learner page (GET)", LEARNER_PAGES),
+        ("SQL statements per learner POST", LEARNER_POSTS),
+    ):
         measured, oks = {}, []
         for d in dbs:
             q = results["databases"][d].get("queries", {})
@@ -60,8 +81,12 @@ def check_targets(results: dict) -> list[dict]:
         complete = all(
             all(k in results["databases"][d].get("queries", {}) for k in keys) for d in dbs
         )
-        row(label, f"≤ {MAX_QUERIES}", measured,
-            None if not oks else (all(oks) if complete or not all(oks) else None))
+        row(
+            label,
+            f"≤ {MAX_QUERIES}",
+            measured,
+            None if not oks else (all(oks) if complete or not all(oks) else None),
+        )
 
     measured, oks = {}, []
     for d in dbs:
@@ -69,13 +94,18 @@ def check_targets(results: dict) -> list[dict]:
         parts = []
         for k in ("hr_report", "hr_csv"):
             if k in q and k + "_small" in q:
-                parts.append(f"{k}: {q[k]['queries']} (1,000 people) vs "
-                             f"{q[k + '_small']['queries']} (10)")
+                parts.append(
+                    f"{k}: {q[k]['queries']} (1,000 people) vs {q[k + '_small']['queries']} (10)"
+                )
                 oks.append(q[k]["queries"] == q[k + "_small"]["queries"])
         if parts:
             measured[d] = "; ".join(parts)
-    row("HR pages: queries constant in the number of people", "same count for 10 and 1,000",
-        measured, all(oks) if oks else None)
+    row(
+        "HR pages: queries constant in the number of people",
+        "same count for 10 and 1,000",
+        measured,
+        all(oks) if oks else None,
+    )
 
     measured, oks = {}, []
     for d in dbs[:1]:  # page weight does not depend on the database
@@ -90,10 +120,18 @@ def check_targets(results: dict) -> list[dict]:
                 f"CSS ≤ {worst_css / 1024:.1f} KB, {len(external)} external URL(s), "
                 f"{len(w)} pages"
             )
-            oks.append(worst["total"] <= PAGE_BUDGET and worst_js <= JS_BUDGET
-                       and worst_css <= CSS_BUDGET and not external)
-    row("page weight, every learner page", "≤ 60 KB HTML+CSS+JS, JS ≤ 20 KB, CSS ≤ 25 KB, "
-        "same origin only", measured, all(oks) if oks else None)
+            oks.append(
+                worst["total"] <= PAGE_BUDGET
+                and worst_js <= JS_BUDGET
+                and worst_css <= CSS_BUDGET
+                and not external
+            )
+    row(
+        "page weight, every learner page",
+        "≤ 60 KB HTML+CSS+JS, JS ≤ 20 KB, CSS ≤ 25 KB, same origin only",
+        measured,
+        all(oks) if oks else None,
+    )
 
     measured, oks = {}, []
     for d in dbs:
@@ -101,13 +139,18 @@ def check_targets(results: dict) -> list[dict]:
         if "errors" in m:
             log = results["databases"][d].get("server_log", {})
             locked = log.get("database_is_locked", 0)
-            measured[d] = (f"{m['errors']} errors, {locked} 'database is locked', "
-                           f"p95 {_fmt(m['p95_ms'])} ms")
+            measured[d] = (
+                f"{m['errors']} errors, {locked} 'database is locked', p95 {_fmt(m['p95_ms'])} ms"
+            )
             oks.append(m["errors"] == 0 and locked == 0)
         elif m:
             measured[d] = m.get("skip", "not run")
-    row("mixed load, 100 learners", "0 errors", measured,
-        (all(oks) if len(oks) == len(dbs) else (False if not all(oks) else None)) if oks else None)
+    row(
+        "mixed load, 100 learners",
+        "0 errors",
+        measured,
+        (all(oks) if len(oks) == len(dbs) else (False if not all(oks) else None)) if oks else None,
+    )
     return rows
 
 
@@ -118,8 +161,7 @@ def markdown(results: dict) -> str:
         f"Run {meta['started']} ({meta['mode']}: {meta['rounds']} rounds, each side the best of "
         f"{meta.get('runs', 1)} × {meta['seconds']} s runs per round, mixed load "
         f"{meta['mixed_seconds']} s), tree: {meta['tree']}, "
-        f"commit {meta['commit']}."
-        + (f" Note: {meta['note']}." if meta.get("note") else "")
+        f"commit {meta['commit']}." + (f" Note: {meta['note']}." if meta.get("note") else "")
     )
     out.append("")
     for d, r in results["databases"].items():
@@ -140,10 +182,14 @@ def markdown(results: dict) -> str:
         q = r.get("queries", {})
         hello_cpu = q.get("hello", {}).get("cpu_ms")
         if hello_cpu:
-            out.append(f"CPU ms: the app's own CPU time per request in-process (test client, "
-                       f"no HTTP); the bare Flask hello-world takes {hello_cpu} ms.")
+            out.append(
+                f"CPU ms: the app's own CPU time per request in-process (test client, "
+                f"no HTTP); the bare Flask hello-world takes {hello_cpu} ms."
+            )
             out.append("")
-        out.append("| request | req/s | hello req/s | ratio | target | p50 ms | p99 ms | SQL stmts | CPU ms | note |")
+        out.append(
+            "| request | req/s | hello req/s | ratio | target | p50 ms | p99 ms | SQL stmts | CPU ms | note |"
+        )
         out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
         for key, sc in r.get("scenarios", {}).items():
             target = RATIO_TARGETS.get(key)
@@ -152,7 +198,9 @@ def markdown(results: dict) -> str:
                 stmts = f"{stmts} (10 people: {q[key + '_small']['queries']})"
             cpu = _fmt(q.get(key, {}).get("cpu_ms"), 2)
             if sc.get("skip"):
-                out.append(f"| {sc['title']} | – | – | – | {_fmt(target, 0, '') if target is None else f'≥ {target:.0%}'} | – | – | {stmts if stmts is not None else '–'} | {cpu} | {sc['skip']} |")
+                out.append(
+                    f"| {sc['title']} | – | – | – | {_fmt(target, 0, '') if target is None else f'≥ {target:.0%}'} | – | – | {stmts if stmts is not None else '–'} | {cpu} | {sc['skip']} |"
+                )
                 continue
             note = []
             if sc.get("non_2xx_3xx") and key != "floor":
@@ -191,7 +239,9 @@ def markdown(results: dict) -> str:
                 out.append("| step | requests | p50 ms | p95 ms |")
                 out.append("| --- | ---: | ---: | ---: |")
                 for name, s in m["steps"].items():
-                    out.append(f"| {name} | {s['requests']} | {_fmt(s['p50_ms'])} | {_fmt(s['p95_ms'])} |")
+                    out.append(
+                        f"| {name} | {s['requests']} | {_fmt(s['p50_ms'])} | {_fmt(s['p95_ms'])} |"
+                    )
         out.append("")
     weights = next((r["weights"] for r in results["databases"].values() if r.get("weights")), None)
     if weights:

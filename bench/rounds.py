@@ -22,8 +22,16 @@ def _best(results: list[dict]) -> dict:
     return {**best, "runs_rps": [r["rps"] for r in results]}
 
 
-def run(sc: Scenario, app_base: str, hello_base: str, rounds: int, seconds: float,
-        workdir: Path, log, runs: int = 3) -> dict:
+def run(
+    sc: Scenario,
+    app_base: str,
+    hello_base: str,
+    rounds: int,
+    seconds: float,
+    workdir: Path,
+    log,
+    runs: int = 3,
+) -> dict:
     per_round = []
     remaining = list(sc.lines)
     exhausted = False
@@ -33,8 +41,9 @@ def run(sc: Scenario, app_base: str, hello_base: str, rounds: int, seconds: floa
     needed = 2  # a consumable run starts only with more fresh lines than the last run used
     base_file = wrk.write_requests(workdir / f"{sc.key}-baseline.tsv", sc.baseline_lines())
     for r in range(rounds):
-        baseline = _best([wrk.run(hello_base, base_file, seconds, sc.connections)
-                          for _ in range(runs)])
+        baseline = _best(
+            [wrk.run(hello_base, base_file, seconds, sc.connections) for _ in range(runs)]
+        )
         page_runs = []
         for n in range(runs):
             if sc.consumable:  # every run gets requests no earlier run used
@@ -78,8 +87,11 @@ def run(sc: Scenario, app_base: str, hello_base: str, rounds: int, seconds: floa
             f"(runs {', '.join(f'{x:.0f}' for x in baseline['runs_rps'])}), "
             f"{sc.key} {page['rps']:.0f}/s (runs {', '.join(f'{x:.0f}' for x in page['runs_rps'])}) "
             f"→ {ratio:.0%}, p50 {page['p50_ms']} ms, p99 {page['p99_ms']} ms"
-            + (f", {per_round[-1]['non_2xx_3xx']} non-2xx/3xx"
-               if per_round[-1]["non_2xx_3xx"] else "")
+            + (
+                f", {per_round[-1]['non_2xx_3xx']} non-2xx/3xx"
+                if per_round[-1]["non_2xx_3xx"]
+                else ""
+            )
         )
 
     def med(key):

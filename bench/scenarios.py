@@ -79,8 +79,15 @@ def _users(first_last: tuple[int, int], limit: int | None = None) -> list[str]:
     return emails[:limit] if limit else emails
 
 
-def prepare(base: str, routes: Routes, spec: dataset.Spec, db_url: str, log,
-            page_users: int = 50, handin_users: int | None = None) -> list[Scenario]:
+def prepare(
+    base: str,
+    routes: Routes,
+    spec: dataset.Spec,
+    db_url: str,
+    log,
+    page_users: int = 50,
+    handin_users: int | None = None,
+) -> list[Scenario]:
     """Log in, walk to each page once per session, and write down the requests to replay."""
     rng = random.Random(7)
     scenarios = {s.key: s for s in new_scenarios(routes)}
@@ -105,8 +112,7 @@ def prepare(base: str, routes: Routes, spec: dataset.Spec, db_url: str, log,
                 ("POST", form_action(form, page.url), s.cookie, body_of(data))
             )
     if not scenarios["hand_in"].skip:
-        scenarios["hand_in"].lines = _hand_in_lines(base, routes, spec, db_url, log,
-                                                    handin_users)
+        scenarios["hand_in"].lines = _hand_in_lines(base, routes, spec, db_url, log, handin_users)
     if not scenarios["hr_report"].skip or not scenarios["hr_csv"].skip:
         hr = login(HttpClient(base), dataset.HR_EMAIL)
         for key in ("hr_report", "hr_csv"):
@@ -137,8 +143,9 @@ def _question_page(s: Session, routes: Routes, slug: str):
     return page
 
 
-def _hand_in_lines(base, routes: Routes, spec: dataset.Spec, db_url: str, log,
-                   limit: int | None = None) -> list[Line]:
+def _hand_in_lines(
+    base, routes: Routes, spec: dataset.Spec, db_url: str, log, limit: int | None = None
+) -> list[Line]:
     """Open, fully answered attempts made by the dataset: one line (session + URL) each."""
     emails = _users(spec.handin_users, limit)
     engine = sa.create_engine(db_url)

@@ -17,12 +17,18 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 2
 THREADS = 4
 GUNICORN_ARGS = [
-    "--workers", str(WORKERS),
-    "--worker-class", "gthread",
-    "--threads", str(THREADS),
-    "--keep-alive", "5",
-    "--backlog", "2048",
-    "--timeout", "60",
+    "--workers",
+    str(WORKERS),
+    "--worker-class",
+    "gthread",
+    "--threads",
+    str(THREADS),
+    "--keep-alive",
+    "5",
+    "--backlog",
+    "2048",
+    "--timeout",
+    "60",
 ]
 
 
@@ -37,8 +43,14 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    def __init__(self, target: str, env: dict[str, str], log_path: Path, port: int | None = None,
-                 cwd: Path = ROOT):
+    def __init__(
+        self,
+        target: str,
+        env: dict[str, str],
+        log_path: Path,
+        port: int | None = None,
+        cwd: Path = ROOT,
+    ):
         self.target = target
         self.port = port or free_port()
         self.env = env
@@ -55,9 +67,21 @@ class Gunicorn:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.log = open(self.log_path, "w")  # noqa: SIM115  (closed in stop())
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", *GUNICORN_ARGS,
-             "--bind", f"127.0.0.1:{self.port}", "--error-logfile", "-", self.target],
-            cwd=self.cwd, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                *GUNICORN_ARGS,
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--error-logfile",
+                "-",
+                self.target,
+            ],
+            cwd=self.cwd,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         deadline = time.monotonic() + 30

@@ -259,8 +259,9 @@ class _Reader(HTMLParser):
         elif tag == "textarea":
             self.form.fields.append(Field("textarea", "textarea", a.get("name", "")))
         elif tag == "button":
-            btn = Field("button", a.get("type", "submit").lower(), a.get("name", ""),
-                        a.get("value", ""))
+            btn = Field(
+                "button", a.get("type", "submit").lower(), a.get("name", ""), a.get("value", "")
+            )
             self.form.fields.append(btn)
             self.text_target = btn
 

@@ -36,8 +36,16 @@ def write_requests(path: Path, lines: list[tuple[str, str, str, str]]) -> Path:
 def run(base: str, requests_file: Path, seconds: float, connections: int = CONNECTIONS) -> dict:
     env = {**os.environ, "BENCH_REQUESTS": str(requests_file), "BENCH_THREAD_COUNT": str(THREADS)}
     cmd = [
-        "wrk", f"-t{THREADS}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
-        "--latency", "--timeout", "10s", "-s", str(LUA), base + "/",
+        "wrk",
+        f"-t{THREADS}",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--latency",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA),
+        base + "/",
     ]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=seconds + 60)
     if out.returncode != 0:

@@ -56,7 +56,6 @@ def load_user(user_id: str) -> SignedIn | None:
     return SignedIn(row) if row is not None else None
 
 
-
 def current_account() -> User:
     """The signed-in person's ORM row, for the few views that change the account or act
     in Beheer (the request's current_user is a read-only SignedIn, see load_user)."""

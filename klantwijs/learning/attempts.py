@@ -118,7 +118,10 @@ def attempt_with_answers(user_id: int, attempt_id: int) -> tuple[Attempt | None,
 
 def _claim_open(attempt_id: int) -> bool:
     """Lock the attempt row while it is open; False once it was handed in."""
-    return db.session.connection().execute(q.LOCK_OPEN_ATTEMPT, {"attempt_id": attempt_id}).rowcount == 1
+    return (
+        db.session.connection().execute(q.LOCK_OPEN_ATTEMPT, {"attempt_id": attempt_id}).rowcount
+        == 1
+    )
 
 
 def save_answer(attempt_id: int, question_id: str, response, score: float | None = None) -> bool:
@@ -132,7 +135,9 @@ def save_answer(attempt_id: int, question_id: str, response, score: float | None
         return False
     connection = db.session.connection()
     if response is None:
-        connection.execute(q.DELETE_UNCHECKED_ANSWER, {"attempt_id": attempt_id, "question_id": question_id})
+        connection.execute(
+            q.DELETE_UNCHECKED_ANSWER, {"attempt_id": attempt_id, "question_id": question_id}
+        )
     else:
         connection.execute(
             q.UPSERT_ANSWER,

@@ -24,9 +24,8 @@ def record_lesson_view(user_id: int, slug: str) -> None:
     last_viewed_at moves at most once an hour, so re-reading a lesson rarely writes a row."""
     now = utcnow()
     dialect = postgresql if is_postgresql() else sqlite  # runs at most hourly: not prebuilt
-    stmt = (
-        dialect.insert(LessonView)
-        .values(user_id=user_id, module_slug=slug, first_viewed_at=now, last_viewed_at=now)
+    stmt = dialect.insert(LessonView).values(
+        user_id=user_id, module_slug=slug, first_viewed_at=now, last_viewed_at=now
     )
     stmt = stmt.on_conflict_do_update(
         index_elements=["user_id", "module_slug"],
@@ -44,8 +43,6 @@ def open_lesson(user_id: int, slug: str) -> bool:
     if state.last_viewed_at is None or state.last_viewed_at < utcnow() - VIEW_INTERVAL:
         record_lesson_view(user_id, slug)
     return state.open_exam_id is not None
-
-
 
 
 @dataclass(frozen=True)

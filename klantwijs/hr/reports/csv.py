@@ -64,5 +64,3 @@ def report_csv(report: Report, status: str | None = None) -> str:
                 ]
             )
     return out.getvalue()
-
-

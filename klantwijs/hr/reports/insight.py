@@ -70,5 +70,3 @@ def question_insight(module: Module, team_id: int | None = None) -> list[Questio
             insights[question_id].wrong_choice = choice
             insights[question_id].wrong_count = count
     return list(insights.values())
-
-

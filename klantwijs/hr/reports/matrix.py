@@ -111,9 +111,7 @@ def _cells(
     Returns the slugs assigned to them and their rows; people with no assigned module
     get no row. Times are converted to Dutch time once per distinct value.
     """
-    assigned = pick_earliest(
-        db.session.execute(sa.select(_assigned(people, module_slug))).tuples()
-    )
+    assigned = pick_earliest(db.session.execute(sa.select(_assigned(people, module_slug))).tuples())
     teams: dict[int, list[str]] = defaultdict(list)
     for uid, name in db.session.execute(
         sa.select(Membership.user_id, Team.name)

@@ -41,9 +41,7 @@ def assign():
     status = 200
     if form.validate_on_submit():
         team = db.session.get(Team, int(form.team.data)) if form.target.data == "team" else None
-        users = (
-            queries.users_by_ids(form.people.data) if form.target.data == "people" else None
-        )
+        users = queries.users_by_ids(form.people.data) if form.target.data == "people" else None
         try:
             created, updated = assign_op(
                 actor(), form.modules.data, form.due_date.data, team, users

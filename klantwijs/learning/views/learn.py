@@ -15,6 +15,7 @@ from ..status import Status
 
 bp = Blueprint("learn", __name__)
 
+
 @bp.get("/")
 def home():
     if not current_user.is_authenticated:
