@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .model import Course, Question
+from .types import CONTENT_TYPES
 
 
 def course_as_dict(course: Course) -> dict:
@@ -14,12 +15,7 @@ def course_as_dict(course: Course) -> dict:
             out["situation"] = q.situation
         if q.section:
             out["section"] = q.section
-        out["options"] = [
-            {"id": o.id, "text": o.text, "correct": o.correct, "feedback": o.feedback}
-            for o in q.options
-        ]
-        if q.type == "ordering":
-            out["steps"] = [{"id": s.id, "text": s.text, "feedback": s.feedback} for s in q.steps]
+        out.update(CONTENT_TYPES[q.type].dump(q))  # options, and steps where the type has them
         return out
 
     return {

@@ -24,8 +24,8 @@ from .model import (
     Section,
     Step,
 )
+from .types import CONTENT_TYPES, ContentType
 
-QUESTION_TYPES = ("single", "multi", "ordering", "scenario")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 LESSON_FIELDS = ("title", "order", "source", "summary")
 QUIZ_KEYS = {"pass_mark", "questions_per_attempt", "questions"}
@@ -149,7 +149,13 @@ def _check_ids(where: str, items, kind: str, errors: list[str]) -> None:
         seen.add(item.id)
 
 
+def _kinds(has) -> str:
+    """The types with a property, as a message names them: 'ordering-vraag'."""
+    return " of ".join(f"{t.name}-vraag" for t in CONTENT_TYPES.values() if has(t))
+
+
 def _parse_question(where: str, data, anchors: set[str], errors: list[str]) -> Question | None:
+    """Read the fields every question has, then let its type (course/types.py) check the rest."""
     if not isinstance(data, dict):
         errors.append(f"{where}: moet een tabel zijn")
         return None
@@ -157,10 +163,12 @@ def _parse_question(where: str, data, anchors: set[str], errors: list[str]) -> Q
     qid = _text(where, data, "id", errors)
     where = f"{where} (id '{qid}')" if qid else where
     qtype = data.get("type")
-    if qtype not in QUESTION_TYPES:
+    kind = CONTENT_TYPES.get(qtype) if isinstance(qtype, str) else None
+    if kind is None:
         errors.append(
-            f"{where}: type: onbekend type {qtype!r} (kies uit {', '.join(QUESTION_TYPES)})"
+            f"{where}: type: onbekend type {qtype!r} (kies uit {', '.join(CONTENT_TYPES)})"
         )
+        kind = ContentType()  # an unknown type: only the rules every type shares
     raw_options = data.get("options", [])
     raw_steps = data.get("steps", [])
     if not isinstance(raw_options, list) or not isinstance(raw_steps, list):
@@ -184,37 +192,30 @@ def _parse_question(where: str, data, anchors: set[str], errors: list[str]) -> Q
         main = False
     section = _text(where, data, "section", errors, required=False) or None
     _check_section(where, section, anchors, errors)
-    situation = _text(where, data, "situation", errors, required=qtype == "scenario") or None
-    correct = sum(o.correct for o in options)
-    if qtype in ("single", "scenario"):
-        if len(options) < 2:
-            errors.append(f"{where}: options: minstens 2 opties nodig")
-        if correct != 1:
-            errors.append(f"{where}: options: precies 1 juiste optie nodig, gevonden {correct}")
-    if qtype == "multi":
-        if len(options) < 3:
-            errors.append(f"{where}: options: minstens 3 opties nodig")
-        if correct < 1 or correct == len(options):
-            errors.append(f"{where}: options: minstens 1 juiste en 1 onjuiste optie nodig")
-    if qtype == "ordering":
-        if len(steps) < 3:
-            errors.append(f"{where}: steps: minstens 3 stappen nodig, gevonden {len(steps)}")
-        if options:
-            errors.append(f"{where}: options: een ordering-vraag heeft steps, geen options")
-    elif steps:
-        errors.append(f"{where}: steps: alleen een ordering-vraag heeft steps")
-    if main and qtype != "ordering":
-        errors.append(f"{where}: main: alleen een ordering-vraag kan de hoofdvraag zijn")
-    return Question(
+    situation = _text(where, data, "situation", errors, required=kind.needs_situation) or None
+    prompt_errors: list[str] = []  # listed after the type's rules, as `course check` always did
+    question = Question(
         id=qid,
-        type=qtype if qtype in QUESTION_TYPES else "single",
-        prompt=_text(where, data, "prompt", errors),
+        type=kind.name,
+        prompt=_text(where, data, "prompt", prompt_errors),
         options=tuple(options),
         steps=tuple(steps),
         situation=situation,
         section=section,
         main=main,
     )
+    kind.check(question, where, errors)
+    if kind.items == "steps" and options:
+        errors.append(f"{where}: options: een {kind.name}-vraag heeft steps, geen options")
+    if kind.items != "steps" and steps:
+        stepped = _kinds(lambda t: t.items == "steps")
+        errors.append(f"{where}: steps: alleen een {stepped} heeft steps")
+    if main and not kind.can_be_main:
+        errors.append(
+            f"{where}: main: alleen een {_kinds(lambda t: t.can_be_main)} kan de hoofdvraag zijn"
+        )
+    errors.extend(prompt_errors)
+    return question
 
 
 def parse_quiz(path: Path, anchors: set[str], errors: list[str]) -> Quiz | None:

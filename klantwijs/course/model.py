@@ -35,7 +35,7 @@ class Step:
 @dataclass(frozen=True)
 class Question:
     id: str
-    type: str
+    type: str  # a name in types.CONTENT_TYPES
     prompt: str
     options: tuple[Option, ...] = ()
     steps: tuple[Step, ...] = ()  # ordering: in the correct order
