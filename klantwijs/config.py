@@ -23,6 +23,7 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,
     "LOGIN_LIMIT_PER_ADDRESS": "20 per 10 minutes",
     "LOGIN_LIMIT_PER_ACCOUNT": "5 per 10 minutes",
+    "LOGIN_LIMIT_PER_ACCOUNT_ANY_ADDRESS": "50 per 10 minutes",
     "MAIL_SERVER": "",
     "MAIL_PORT": 25,
     "MAIL_USERNAME": "",
@@ -31,6 +32,9 @@ DEFAULTS = {
     "MAIL_FROM": "klantwijs@localhost",
     "REMINDER_DAYS": 3,
     "BASE_URL": "",
+    # werkzeug's method string; scrypt (werkzeug's default, as accounts/passwords.py). For tests
+    # only: tests/conftest.py sets a cheap "pbkdf2:sha256:1000", as bench/dataset.py does.
+    "PASSWORD_HASH_METHOD": "scrypt",
 }
 
 # Environment variables read by the factory, and how each is parsed.
@@ -53,6 +57,7 @@ _ENV = {
     "REMINDER_DAYS": int,
     "BASE_URL": str,
     "SESSION_COOKIE_SECURE": lambda v: v.strip().lower() not in {"0", "false", "no", ""},
+    "PASSWORD_HASH_METHOD": str,  # tests only; never lower it in production
 }
 
 

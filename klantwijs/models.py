@@ -135,6 +135,15 @@ class Attempt(db.Model):
         sa.Index("ix_attempts_user_module_submitted", "user_id", "module_slug", "submitted_at"),
         # Lets the HR report's freshness check count handed-in attempts from the index alone.
         sa.Index("ix_attempts_submitted_at", "submitted_at"),
+        # At most one open exam per learner and module, whatever races between requests.
+        sa.Index(
+            "uq_attempts_one_open_exam",
+            "user_id",
+            "module_slug",
+            unique=True,
+            sqlite_where=sa.text("submitted_at IS NULL AND kind = 'exam'"),
+            postgresql_where=sa.text("submitted_at IS NULL AND kind = 'exam'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -229,3 +238,19 @@ class ReminderSent(db.Model):
         sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     sent_on: Mapped[dt.date] = mapped_column(primary_key=True)
+
+
+class LoginFailure(db.Model):
+    """A failed login (wrong password or unknown e-mail), for the login throttle that every
+    worker shares. Rows older than a day are deleted as new failures come in."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        sa.Index("ix_login_failures_email_at", "email", "at"),
+        sa.Index("ix_login_failures_address_at", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    address: Mapped[str] = mapped_column(sa.String(64))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)

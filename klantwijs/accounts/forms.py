@@ -65,3 +65,7 @@ class ChangePasswordForm(KlantwijsForm):
 class SetPasswordForm(KlantwijsForm):
     password = _new_password()
     password_repeat = _repeat("password")
+
+
+class ForgotPasswordForm(KlantwijsForm):
+    email = email_field()

@@ -13,6 +13,7 @@ import secrets
 
 import sqlalchemy as sa
 
+from ..audit import audit, describe
 from ..core.db import db
 from ..core.mail import (
     MailError,
@@ -25,6 +26,7 @@ from ..core.mail import (
 from ..models import Invitation, User, utcnow
 
 INVITATION_DAYS = 7
+RESET_VALID = dt.timedelta(hours=1)  # a Wachtwoord vergeten? link
 logger = logging.getLogger(__name__)
 
 
@@ -32,7 +34,12 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def new_invitation(user: User, actor: User | None, first: bool = False) -> str:
+def new_invitation(
+    user: User,
+    actor: User | None,
+    first: bool = False,
+    valid_for: dt.timedelta = dt.timedelta(days=INVITATION_DAYS),
+) -> str:
     """Make a fresh link for user and end older open ones; returns the token (never stored)."""
     now = utcnow()
     if not first:
@@ -48,11 +55,17 @@ def new_invitation(user: User, actor: User | None, first: bool = False) -> str:
             user_id=user.id,
             token_hash=hash_token(token),
             created_at=now,
-            expires_at=now + dt.timedelta(days=INVITATION_DAYS),
+            expires_at=now + valid_for,
             created_by_id=actor.id if actor else None,
         )
     )
     return token
+
+
+def link_may_be_shown(user: User) -> bool:
+    """A link is shown on screen (to HR) only for an account without a password: for one
+    with a password it would work as a password reset, so it goes by e-mail only."""
+    return user.password_hash is None
 
 
 def find_invitation(token: str) -> Invitation | None:
@@ -91,6 +104,7 @@ def claim_invitation(invitation: Invitation) -> bool:
 
 INVITATION_SUBJECT = "Je uitnodiging voor Klantwijs"
 NEW_LINK_SUBJECT = "Je nieuwe link voor Klantwijs"
+RESET_SUBJECT = "Een nieuw wachtwoord voor Klantwijs"
 
 
 def invitation_link(token: str) -> str:
@@ -123,3 +137,13 @@ def mail_invitations(
     if len(messages) == 1:
         return f"De uitnodiging is ook gemaild naar {invitations[0][0].email}."
     return f"De uitnodigingen zijn ook gemaild ({len(messages)})."
+
+
+def mail_reset_link(user: User) -> None:
+    """Wachtwoord vergeten?: a one-hour link to the account's own address (MailError if the
+    mail server refuses). The caller commits the link first."""
+    token = new_invitation(user, None, valid_for=RESET_VALID)
+    audit(None, "wachtwoord.link_aangevraagd", f"{describe(user)} (Wachtwoord vergeten?)")
+    db.session.commit()
+    body = render_mail("email/reset.txt", name=user.name, link=invitation_link(token))
+    send_messages([build_message(user.email, RESET_SUBJECT, body)])

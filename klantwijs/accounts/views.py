@@ -17,11 +17,19 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..audit import audit, describe
 from ..core.db import db
+from ..core.errors import render_error
 from ..core.extensions import rate_limit
 from ..core.forms import ConfirmForm as RequestLinkForm
-from ..core.mail import mail_configured
+from ..core.mail import MailError, mail_configured
 from ..models import User
-from .forms import ChangePasswordForm, LoginForm, RegisterForm, SetPasswordForm
+from . import throttle
+from .forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    RegisterForm,
+    SetPasswordForm,
+)
 from .invitations import (
     NEW_LINK_SUBJECT,
     claim_invitation,
@@ -29,6 +37,7 @@ from .invitations import (
     invitation_link,
     invitation_problem,
     mail_invitations,
+    mail_reset_link,
     new_invitation,
 )
 from .operations import (
@@ -59,10 +68,6 @@ def _start_session(user: User) -> None:
     """A fresh session at login: nothing from before survives (no session fixation)."""
     session.clear()
     login_user(user)
-
-
-def _login_account_key() -> str:
-    return "login:" + (request.form.get("email") or "").strip().lower()[:254]
 
 
 def _failed(response) -> bool:
@@ -102,23 +107,25 @@ def register():
 
 
 @bp.route("/inloggen", methods=["GET", "POST"])
-@rate_limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed
-)
-@rate_limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    key_func=_login_account_key,
-    methods=["POST"],
-    deduct_when=_failed,
-)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("learn.home"))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
+        limits = throttle.Limits.from_config(current_app.config)
+        address = request.remote_addr or "?"
+        wait = throttle.wait_minutes(limits, form.email.data, address)
+        if wait is not None:
+            word = "minuut" if wait == 1 else "minuten"
+            return render_error(
+                429, f"Je hebt het te vaak geprobeerd. Probeer het over {wait} {word} opnieuw."
+            )
         user = find_user_by_email(form.email.data)
-        if user is None or not verify_password(user.password_hash, form.password.data):
+        # The same work for a known and an unknown e-mail: no timing tells which exists.
+        right = verify_password(user.password_hash if user else None, form.password.data)
+        if user is None or not right:
+            throttle.record_failure(form.email.data, address)
             form.password.errors.append("Het e-mailadres of het wachtwoord klopt niet.")
             status = 401
         elif not user.active:
@@ -196,12 +203,13 @@ def set_password_from_invitation(token: str):
         if not claim_invitation(invitation):
             db.session.rollback()
             return _link_problem_page("used", token)
-        set_password(user, form.password.data)  # commits the claim too
+        audit(user, "wachtwoord.ingesteld", f"{describe(user)} via een link")
+        set_password(user, form.password.data)  # commits the claim and the audit entry too
         if current_user.is_authenticated:
             logout_user()
-        session.clear()
-        flash("Je wachtwoord is ingesteld. Log nu in met je e-mailadres en wachtwoord.", "success")
-        return redirect(url_for("auth.login"))
+        _start_session(user)
+        flash("Je wachtwoord is ingesteld. Welkom bij Klantwijs!", "success")
+        return redirect(url_for("learn.home"))
     elif form.errors:
         status = 422
     return render_template("auth/set_password.html", form=form, user=user), status
@@ -221,3 +229,21 @@ def request_new_link(token: str):
         db.session.commit()
         mail_invitations([(user, invitation_link(new_token))], NEW_LINK_SUBJECT)
     return render_template("auth/link_requested.html")
+
+
+@bp.route("/wachtwoord-vergeten", methods=["GET", "POST"], endpoint="forgot_password")
+@rate_limit("5 per 10 minutes", methods=["POST"])
+def forgot_password():
+    """Mail a one-hour link; the same answer whether or not the address has an account."""
+    form = ForgotPasswordForm()
+    mail = mail_configured()
+    if mail and form.validate_on_submit():
+        user = find_user_by_email(form.email.data)
+        if user is not None and user.active:
+            try:
+                mail_reset_link(user)
+            except MailError:
+                current_app.logger.warning("Reset mail to %s failed", user.email, exc_info=True)
+        return render_template("auth/forgot_password.html", form=form, mail=mail, sent=True)
+    status = 422 if form.errors else 200
+    return render_template("auth/forgot_password.html", form=form, mail=mail, sent=False), status

@@ -39,6 +39,9 @@ def add_person(actor: User, name: str, email: str, team_ids: list[int]) -> tuple
 
 
 def reinvite(actor: User, user: User) -> str:
+    """A new Wachtwoord instellen link. For an account that already has a password the
+    caller mails it to the person only (see accounts.invitations.link_may_be_shown)."""
+    _may_manage(actor, user)
     if not user.active:
         raise HrError("Dit account is gedeactiveerd. Activeer het eerst.")
     token = new_invitation(user, actor)
@@ -47,11 +50,21 @@ def reinvite(actor: User, user: User) -> str:
     return token
 
 
-def _may_manage(actor: User, user: User) -> None:
+def management_refusal(actor, user) -> str | None:
+    """The one rule for acting on a person in Beheer (links, (de)activation, role): HR
+    manages learners; only an admin manages HR people and admins; nobody manages themselves
+    here. A Dutch reason when refused, else None. `actor` may be the signed-in row."""
     if user.id == actor.id:
-        raise HrError("Je kunt je eigen account hier niet wijzigen.")
-    if user.is_admin and not actor.is_admin:
-        raise HrError("Alleen een beheerder met de rol admin kan dit account wijzigen.")
+        return "Je kunt je eigen account hier niet wijzigen."
+    if user.is_hr and not actor.is_admin:
+        return "Alleen een admin kan het account van een HR-medewerker of admin wijzigen."
+    return None
+
+
+def _may_manage(actor: User, user: User) -> None:
+    refusal = management_refusal(actor, user)
+    if refusal:
+        raise HrError(refusal)
 
 
 def set_active(actor: User, user: User, active: bool) -> None:
@@ -68,6 +81,5 @@ def set_active(actor: User, user: User, active: bool) -> None:
 def set_role(actor: User, user: User, role: str) -> None:
     if not actor.is_admin:
         raise HrError("Alleen een admin kan rollen wijzigen.")
-    if user.id == actor.id:
-        raise HrError("Je kunt je eigen rol niet wijzigen.")
+    _may_manage(actor, user)
     change_role(actor, user, role)

@@ -3,10 +3,11 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...accounts.invitations import invitation_link, mail_invitations
+from ...accounts.invitations import invitation_link, link_may_be_shown, mail_invitations
 from ...core.db import db
 from ...core.dutch import local_today
 from ...core.forms import ConfirmForm, choices
+from ...core.mail import mail_configured
 from ...course import get_course
 from ...learning.overview import attempts_of
 from ...models import User, utcnow
@@ -14,8 +15,8 @@ from .. import queries
 from ..errors import HrError
 from ..forms import PersonForm, RoleForm
 from ..people import add_person as add_person_op
+from ..people import management_refusal, set_active
 from ..people import reinvite as reinvite_op
-from ..people import set_active
 from ..people import set_role as set_role_op
 from ..reports.matrix import build_report
 from ._common import actor, confirm_page, confirmed, int_arg
@@ -78,6 +79,7 @@ def person(user_id: int):
         course=get_course(),
         confirm=ConfirmForm(),
         role_form=RoleForm(role=user.role),
+        refusal=management_refusal(current_user, user),
     )
 
 
@@ -85,6 +87,15 @@ def reinvite(user_id: int):
     user = db.get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    shown = link_may_be_shown(user)
+    if not shown and not mail_configured():
+        flash(
+            f"{user.name} heeft al een wachtwoord. Een nieuwe link gaat dan alleen per e-mail, "
+            "en Klantwijs kan nu geen e-mail versturen. Stuur de medewerker naar "
+            "Wachtwoord vergeten? op de inlogpagina zodra e-mail is ingesteld.",
+            "error",
+        )
+        return redirect(url_for("hr.person", user_id=user.id))
     try:
         token = reinvite_op(actor(), user)
     except HrError as exc:
@@ -92,7 +103,10 @@ def reinvite(user_id: int):
         return redirect(url_for("hr.person", user_id=user.id))
     link = invitation_link(token)
     return render_template(
-        "hr/invitation.html", user=user, link=link, mail_note=mail_invitations([(user, link)])
+        "hr/invitation.html",
+        user=user,
+        link=link if shown else None,
+        mail_note=mail_invitations([(user, link)]),
     )
 
 
