@@ -280,8 +280,15 @@ def names_in(text: str) -> list[str]:
     return found
 
 
+# Common first names, also found where they open a sentence ("Sanne helpt u verder.").
+FIRST_NAMES = re.compile(
+    r"\b(?:Anna|Anouk|Bram|Daan|Emma|Eva|Fatima|Fleur|Jan|Jeroen|Joost|Julia|Kees|Lars|Lisa"
+    r"|Lotte|Mark|Martijn|Mohammed|Noor|Peter|Piet|Sanne|Sarah|Sem|Sophie|Thomas|Tim|Yusuf)\b"
+)
+
+
 def has_person(text: str) -> bool:
-    return bool(PERSON_WORDS.search(text) or names_in(text))
+    return bool(PERSON_WORDS.search(text) or FIRST_NAMES.search(text) or names_in(text))
 
 
 CUE_FAMILIES = {
@@ -501,7 +508,8 @@ WRITTEN_CHANNEL = re.compile(
 # the test then needs three scenarios that can each be given a different sector.
 SECTORS = {
     "zorg": r"huisarts|dokter|arts\b|ziekenhuis|apothe|tandarts|fysio|pati[eë]nt|polikliniek"
-    r"|doktersassistent|zorg|verpleeg|praktijk|recept|wachtkamer|spreekuur|consult",
+    r"|doktersassistent|zorgverzeker|zorgverlener|zorginstelling|thuiszorg|verpleeg|praktijk|recept"
+    r"|wachtkamer|spreekuur|consult",
     "dierenarts": r"dierenarts|dierenkliniek|huisdier|hond|kat\b|katten",
     "winkel": r"winkel|kassa|filiaal|bouwmarkt|supermarkt|kledingzaak|schoen|kassabon|bon\b"
     r"|etalage|paskamer|aanbieding|slager|bakker|drogist|meubel|witgoed|wasmachine|koelkast"
@@ -518,7 +526,7 @@ SECTORS = {
     r"|tv-pakket|bundel|storing",
     "vervoer": r"trein|bus\b|bussen|tram|ov\b|ov-|vertraging|vlucht|luchtvaart|taxi"
     r"|conducteur|perron|chauffeur|vervoer|reizig|station|metro",
-    "financieel": r"verzeker|schade|polis|bank\b|bankrekening|afschrijving|afgeschreven"
+    "financieel": r"verzeker|schade|polis|bankrekening|bankpas|bankafschrift|afschrijving|afgeschreven"
     r"|incasso|lening|hypotheek|pinpas|rood staan|rente\b",
     "horeca": r"restaurant|hotel|caf[eé]|ober\b|reservering|gerecht|terras|maaltijd|lunchroom"
     r"|kok\b",
