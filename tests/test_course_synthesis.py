@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from klantwijs.content import load_course
+from klantwijs.course.loader import load_course
 from tests.test_course import CANONICAL_STEPS
 
 ROOT = Path(__file__).parent.parent
