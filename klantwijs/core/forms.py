@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from flask_wtf.form import _Auto
 from werkzeug.datastructures import CombinedMultiDict
-from wtforms import EmailField, SelectMultipleField
+from wtforms import EmailField, PasswordField, SelectMultipleField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import get_translations
 from wtforms.validators import Email, InputRequired, Length, ValidationError
@@ -13,6 +13,21 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 REQUIRED = "Vul dit veld in."
 _DUTCH = get_translations(["nl"])
+FORBIDDEN_CHARACTERS = (
+    "Dit veld bevat tekens die niet zijn toegestaan (zoals onzichtbare stuurtekens). "
+    "Typ de tekst opnieuw."
+)
+# Bidirectional overrides and isolates: they make text read differently than it is stored.
+_BIDI = {chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]}
+
+
+def has_forbidden_characters(text: str, multiline: bool = False) -> bool:
+    """NUL, other control characters (a newline only where a textarea allows it) and bidi
+    override characters: refused in every text field and search box."""
+    allowed = {"\n", "\r", "\t"} if multiline else {"\t"}
+    return any(
+        (ord(ch) < 32 and ch not in allowed) or 0x7F <= ord(ch) < 0xA0 or ch in _BIDI for ch in text
+    )
 
 
 class KlantwijsForm(FlaskForm):
@@ -32,6 +47,23 @@ class KlantwijsForm(FlaskForm):
             if any(isinstance(f, FileField) for f in form):
                 return CombinedMultiDict((request.files, request.form))
             return request.form
+
+    def validate(self, extra_validators=None) -> bool:
+        """WTForms' validation, then: no text field holds NUL, control or bidi characters
+        (PostgreSQL refuses NUL; the others hide what a name or team really says)."""
+        valid = super().validate(extra_validators)
+        for field in self:
+            data = field.data
+            if not isinstance(data, str) or not data:
+                continue
+            if isinstance(field, PasswordField):
+                bad = "\x00" in data
+            else:
+                bad = has_forbidden_characters(data, multiline=isinstance(field, TextAreaField))
+            if bad:
+                field.errors = [*field.errors, FORBIDDEN_CHARACTERS]
+                valid = False
+        return valid
 
 
 def email_field(label: str = "E-mailadres", autocomplete: str = "email") -> EmailField:

@@ -6,7 +6,7 @@ from flask_login import current_user
 from ...accounts.invitations import invitation_link, link_may_be_shown, mail_invitations
 from ...core.db import db
 from ...core.dutch import local_today
-from ...core.forms import ConfirmForm, choices
+from ...core.forms import FORBIDDEN_CHARACTERS, ConfirmForm, choices, has_forbidden_characters
 from ...core.mail import mail_configured
 from ...course import get_course
 from ...learning.overview import attempts_of
@@ -28,6 +28,9 @@ def index():
 
 def people():
     query_text = (request.args.get("q") or "").strip()[:100]
+    if has_forbidden_characters(query_text):
+        flash(FORBIDDEN_CHARACTERS, "error")
+        query_text = ""
     team_id = int_arg("team")
     pagination = queries.people_page(query_text, team_id, int_arg("pagina", 1, maximum=100_000))
     return render_template(
