@@ -4,13 +4,13 @@ import pytest
 
 from klantwijs.course.model import Option, Question, Step
 from klantwijs.learning.grading import (
-    GRADERS,
-    grade,
     grade_multi,
     grade_ordering,
+    grade_single,
     longest_ordered_run,
     steps_in_place,
 )
+from klantwijs.learning.questions import QUESTION_TYPES, grade
 
 SINGLE = Question(
     id="s",
@@ -39,8 +39,19 @@ ORDERING = Question(
 )
 
 
-def test_every_question_type_has_a_grader():
-    assert set(GRADERS) == {"single", "multi", "ordering", "scenario"}
+@pytest.mark.parametrize(
+    "question, grader, responses",
+    [
+        (SINGLE, grade_single, [None, "a", "b"]),
+        (SCENARIO, grade_single, [None, "a", "b"]),
+        (MULTI, grade_multi, [None, ["a"], ["a", "d"], list("abc")]),
+        (ORDERING, grade_ordering, [None, list("abcde"), list("bacde"), list("edcba")]),
+    ],
+)
+def test_every_question_type_grades_with_its_pure_grader(question, grader, responses):
+    assert set(QUESTION_TYPES) == {"single", "multi", "ordering", "scenario"}
+    for response in responses:
+        assert grade(question, response) == grader(question, response)
 
 
 @pytest.mark.parametrize("question", [SINGLE, SCENARIO])

@@ -1,4 +1,5 @@
-"""Learner operations on attempts: start, answer and hand in exams; practise mistakes.
+"""Learner operations on attempts: start, answer and hand in exams; practise mistakes; the
+review of a handed-in attempt.
 
 Plain functions over the database (no request objects), so tests call them without HTTP.
 """
@@ -12,11 +13,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..core.db import db, read_core
-from ..course.model import Module
+from ..course.model import Module, Question
 from ..models import MAX_ID, Answer, Attempt, AttemptKind, utcnow
 from . import queries as q
 from .draw import draw_questions
-from .grading import grade
+from .questions import MistakenAnswer, grade, type_of
+from .review import Reviewed, answered
 
 RECENT_ATTEMPTS = 3
 PRACTICE_SIZE = 5
@@ -189,6 +191,39 @@ def submit_attempt(
     for name, value in graded.items():  # what the database now holds, without re-reading it
         set_committed_value(attempt, name, value)
     return True
+
+
+def check_practice_answer(attempt: Attempt, module: Module, question: Question, response) -> bool:
+    """Practice (Controleer): save the answer with its score, so the page explains it at once.
+    Once every question of the round was tried, the round is handed in. False when the round
+    was already handed in; MistakenAnswer when there is nothing to check."""
+    if response is None:
+        raise MistakenAnswer("Kies eerst een antwoord; daarna zie je of het goed is.")
+    attempt_id, total = attempt.id, len(attempt.question_ids)
+    if not save_answer(attempt_id, question.id, response, grade(question, response)):
+        return False
+    answers = answers_of(attempt)
+    if sum(a.score is not None for a in answers.values()) == total:  # every question tried
+        submit_attempt(attempt, module, answers)
+    return True
+
+
+def review_answer(number: int, question: Question, answer: Saved | None) -> Reviewed:
+    """One question explained by its type; no answer scores 0."""
+    response = answer.response if answer else None
+    score = answer.score if answer else 0.0
+    if score is None:
+        score = grade(question, response) if answered(response) else 0.0
+    return type_of(question).review(number, question, response, score)
+
+
+def review_attempt(attempt: Attempt, module: Module, answers: dict[str, Saved]) -> list[Reviewed]:
+    """The result page: each question of the attempt that is still in the quiz, explained."""
+    return [
+        review_answer(n, module.quiz.by_id[qid], answers.get(qid))
+        for n, qid in enumerate(attempt.question_ids, 1)
+        if qid in module.quiz.by_id
+    ]
 
 
 def missed_questions(user_id: int, module: Module) -> list[str]:

@@ -11,13 +11,14 @@ Responses hold content ids, never the opaque values shown in the page:
   steps may stand between them), then score (run length − 1) / (steps − 1). All in place
   gives 1, the exact reverse gives 0. ORDERING_RULE says this to the learner.
 
-No answer (None) scores 0. The dict GRADERS dispatches by question type.
+No answer (None) scores 0. Each type in questions.py names its grader; `questions.grade()`
+scores a response by its question's type.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from ..course.model import Question
 
@@ -71,16 +72,3 @@ def steps_in_place(question: Question, response: Sequence[str] | None) -> list[b
     """Per step of the learner's order: does it stand on its right place?"""
     correct = question.correct_order
     return [i < len(correct) and correct[i] == s for i, s in enumerate(response or ())]
-
-
-GRADERS: dict[str, Callable[[Question, object], float]] = {
-    "single": grade_single,
-    "scenario": grade_single,
-    "multi": grade_multi,
-    "ordering": grade_ordering,
-}
-
-
-def grade(question: Question, response: object) -> float:
-    """Score one response between 0 and 1, by the grader of the question's type."""
-    return GRADERS[question.type](question, response)

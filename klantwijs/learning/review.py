@@ -1,14 +1,23 @@
 """What the learner sees after answering: verdict, own answer, right answer, feedback, section.
 
-Used by the result page and by practice rounds (feedback right after each answer).
+Each question type (questions.py) builds the Reviewed for its questions; attempts.py lists them
+for the result page, and practice rounds show one right after each answer.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..course.model import Option, Question, Step
-from .grading import grade, steps_in_place
+
+if TYPE_CHECKING:
+    from .questions import QuestionType
+
+
+def answered(response) -> bool:
+    """False for no answer at all."""
+    return response not in (None, [], "")
 
 
 @dataclass(frozen=True)
@@ -22,6 +31,7 @@ class PlacedStep:
 class Reviewed:
     number: int
     question: Question
+    kind: QuestionType  # its template shows the type's part of the review
     score: float
     answered: bool
     chosen: list[Option] = field(default_factory=list)
@@ -40,36 +50,3 @@ class Reviewed:
     @property
     def verdict_class(self) -> str:
         return {"Goed": "ok", "Deels goed": "partly"}.get(self.verdict, "bad")
-
-
-def review(number: int, question: Question, response, score: float | None) -> Reviewed:
-    """Explain one answered (or unanswered) question."""
-    answered = response not in (None, [], "")
-    if score is None:
-        score = grade(question, response) if answered else 0.0
-    section = question.section
-    if question.type == "ordering":
-        order = list(response or []) if answered else []
-        steps = {s.id: s for s in question.steps}
-        place = {s.id: i + 1 for i, s in enumerate(question.steps)}
-        flags = steps_in_place(question, order)
-        placed = [
-            PlacedStep(steps[s], ok, place[s])
-            for s, ok in zip(order, flags, strict=True)
-            if s in steps
-        ]
-        return Reviewed(number, question, score, answered, placed=placed, section=section)
-    picked = response if isinstance(response, list) else [response] if answered else []
-    options = {o.id: o for o in question.options}
-    chosen = [options[p] for p in picked if p in options]
-    right = [o for o in question.options if o.correct]
-    wrong_with_section = next((o.section for o in chosen if not o.correct and o.section), None)
-    return Reviewed(
-        number,
-        question,
-        score,
-        answered,
-        chosen=chosen,
-        right=right,
-        section=wrong_with_section or section,
-    )

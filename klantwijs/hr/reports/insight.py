@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from ...core.db import db
 from ...course.model import Module, Question
+from ...learning.questions import type_of
 from ...models import Answer, Attempt, AttemptKind, Membership
 
 
@@ -21,21 +22,6 @@ class QuestionInsight:
     @property
     def percent_right(self) -> int | None:
         return round(100 * self.right / self.answered) if self.answered else None
-
-
-def _wrong_choice(question: Question, response) -> list[str]:
-    """The wrong things one answer chose: option texts, or the whole order for ordering."""
-    if not isinstance(response, list) or not all(isinstance(r, str) for r in response):
-        return []
-    if question.type == "ordering":
-        steps = {s.id: s.text for s in question.steps}
-        if tuple(response) == question.correct_order or not all(r in steps for r in response):
-            return []
-        return [" → ".join(steps[r] for r in response)]
-    options = {o.id: o for o in question.options}
-    return [
-        options[r].text for r in dict.fromkeys(response) if r in options and not options[r].correct
-    ]
 
 
 def question_insight(module: Module, team_id: int | None = None) -> list[QuestionInsight]:
@@ -63,7 +49,8 @@ def question_insight(module: Module, team_id: int | None = None) -> list[Questio
         if score is not None and score >= 0.999:
             insight.right += 1
         else:
-            wrong[question_id].update(_wrong_choice(insight.question, response))
+            question = insight.question
+            wrong[question_id].update(type_of(question).wrong_choices(question, response))
     for question_id, counter in wrong.items():
         if counter:
             choice, count = min(counter.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -19,9 +19,8 @@ from ...course import get_course as course
 from ...course.model import Module
 from ...models import Attempt, AttemptKind
 from .. import attempts as progress
-from ..draw import BadAnswer, arrange, move_step, parse_response, show
-from ..grading import ORDERING_RULE, grade
-from ..review import review
+from ..draw import show
+from ..questions import INCOMPLETE, BadAnswer, MistakenAnswer, type_of
 
 bp = Blueprint("quiz", __name__)
 
@@ -116,18 +115,15 @@ def practise(slug: str):
 def _navigation(form) -> str:
     values = form.getlist("ga")
     if len(values) > 1 or (values and len(values[0]) > 80):
-        raise BadAnswer("Dit formulier is niet compleet. Laad de pagina opnieuw.")
+        raise BadAnswer(INCOMPLETE)
     return values[0] if values else "volgende"
 
 
 def _apply_move(shown, response, go: str):
-    """'omhoog-VALUE' / 'omlaag-VALUE': move that step one place (works without JavaScript)."""
+    """'omhoog-VALUE' / 'omlaag-VALUE': move that item one place (works without JavaScript)."""
     direction, _, value = go.partition("-")
-    step_id = shown.by_token.get(value)
-    if shown.question.type != "ordering" or step_id is None:
-        raise BadAnswer("Dit formulier is niet compleet. Laad de pagina opnieuw.")
-    order = move_step(response or shown.start_order, step_id, -1 if direction == "omhoog" else 1)
-    return None if order == shown.start_order else order
+    kind = type_of(shown.question)
+    return kind.move(shown, response, value, -1 if direction == "omhoog" else 1)
 
 
 @bp.route("/pogingen/<int:attempt_id>/vraag/<int:number>", methods=["GET", "POST"])
@@ -155,26 +151,28 @@ def question(attempt_id: int, number: int):
     question = module.quiz.by_id.get(attempt.question_ids[number - 1])
     if question is None:  # a handed-in practice round whose question left the quiz file
         abort(404)
+    kind = type_of(question)
     shown = show(question, current_app.secret_key, attempt.id, attempt.seed)
     error, status = None, 200
     if request.method == "POST":
         try:
             go = _navigation(request.form)
-            response = parse_response(shown, request.form)
+            response = kind.parse(shown, request.form)
             if go.startswith(("omhoog-", "omlaag-")):
                 response = _apply_move(shown, response, go)
             elif go not in NAVIGATION:
-                raise BadAnswer("Dit formulier is niet compleet. Laad de pagina opnieuw.")
+                raise BadAnswer(INCOMPLETE)
             return _save_and_go(attempt, module, number, question, response, go)
-        except BadAnswer as problem:
-            error, status = problem.message, problem.status
+        except BadAnswer as problem:  # 422: the page sent it, the learner can put it right
+            error = problem.message
+            status = 422 if isinstance(problem, MistakenAnswer) else 400
     if answers is None:
         answers = progress.answers_of(attempt)
     saved = answers.get(question.id)
     response = saved.response if saved else None
     chosen = {value for value, item in shown.items if item.id in _as_list(response)}
     feedback = (
-        review(number, question, saved.response, saved.score)
+        progress.review_answer(number, question, saved)
         if practice and saved and saved.score is not None
         else None
     )
@@ -185,14 +183,13 @@ def question(attempt_id: int, number: int):
         number=number,
         total=len(attempt.question_ids),
         question=question,
-        shown=shown,
-        steps=arrange(shown, response) if question.type == "ordering" else [],
+        kind=kind,
+        items=kind.arrange(shown, response),
         chosen=chosen,
         answered=len(answers),
         practice=practice,
         feedback=feedback,
         error=error,
-        ordering_rule=ORDERING_RULE,
     ), status
 
 
@@ -207,13 +204,8 @@ def _save_and_go(attempt, module, number, question, response, go):
     attempt_id, total = attempt.id, len(attempt.question_ids)  # read before the commit
     here = url_for("quiz.question", attempt_id=attempt_id, number=number)
     if attempt.kind == AttemptKind.PRACTICE.value and go == "controleer":
-        if response is None:
-            raise BadAnswer("Kies eerst een antwoord; daarna zie je of het goed is.", 422)
-        if not progress.save_answer(attempt_id, question.id, response, grade(question, response)):
+        if not progress.check_practice_answer(attempt, module, question, response):
             return _handed_in(attempt)
-        answers = progress.answers_of(attempt)
-        if sum(a.score is not None for a in answers.values()) == total:  # every question tried
-            progress.submit_attempt(attempt, module, answers)
         return redirect(here + "#uitleg")
     if not progress.save_answer(attempt_id, question.id, response):
         return _handed_in(attempt)
@@ -271,17 +263,7 @@ def result(attempt_id: int):
         if attempt.kind == AttemptKind.PRACTICE.value:
             return redirect(url_for("quiz.question", attempt_id=attempt.id, number=1))
         return redirect(url_for("quiz.overview", attempt_id=attempt.id))
-    reviewed = []
-    for n, qid in enumerate(attempt.question_ids, 1):
-        question = module.quiz.by_id.get(qid)
-        if question is None:
-            continue
-        answer = answers.get(qid)
-        reviewed.append(
-            review(
-                n, question, answer.response if answer else None, answer.score if answer else 0.0
-            )
-        )
+    reviewed = progress.review_attempt(attempt, module, answers)
     return render_template(
         "quiz/result.html",
         attempt=attempt,
@@ -291,5 +273,4 @@ def result(attempt_id: int):
         points=format_points(attempt.score or 0),
         percent=percentage(attempt.score, attempt.max_score),
         practice=attempt.kind == AttemptKind.PRACTICE.value,
-        ordering_rule=ORDERING_RULE,
     )
