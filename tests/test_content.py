@@ -102,6 +102,47 @@ def test_broken_quiz_names_file_and_field(content, old, new, expected):
     assert any(expected in e for e in errors), errors
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            'type = "single"',
+            'type = "essay"',
+            "type: onbekend type 'essay' (kies uit single, multi, ordering, scenario)",
+        ),
+        (
+            'situation = "Mijn pakket is wéér niet bezorgd!"\n',
+            "",
+            "(id 'boze-klant'): situation: ontbreekt",
+        ),
+        (
+            'id = "goede-gewoonten"\ntype = "multi"',
+            'id = "goede-gewoonten"\ntype = "single"',
+            "(id 'goede-gewoonten'): options: precies 1 juiste optie nodig, gevonden 2",
+        ),
+        (
+            'type = "single"',
+            'type = "ordering"',
+            "(id 'eerste-stap'): options: een ordering-vraag heeft steps, geen options",
+        ),
+        (
+            'type = "single"',
+            'type = "single"\nmain = true',
+            "(id 'eerste-stap'): main: alleen een ordering-vraag kan de hoofdvraag zijn",
+        ),
+        (
+            'type = "single"',
+            'type = "single"\nsteps = [{ id = "x", text = "X" }]',
+            "(id 'eerste-stap'): steps: alleen een ordering-vraag heeft steps",
+        ),
+    ],
+)
+def test_each_question_type_checks_its_own_rules(content, old, new, expected):
+    _edit(content / "quiz" / "alpha.toml", old, new)
+    errors = errors_for(content)
+    assert any(expected in e for e in errors), errors
+
+
 def test_ordering_needs_three_steps(content):
     path = content / "quiz" / "beta.toml"
     text = path.read_text()

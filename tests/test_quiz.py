@@ -3,10 +3,13 @@
 import dataclasses
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from klantwijs.core.db import db
 from klantwijs.course.model import Course
+from klantwijs.learning import attempts as progress
+from klantwijs.learning.questions import MistakenAnswer
 from klantwijs.models import Answer, Attempt
 from tests.learner_helpers import (
     answer_all,
@@ -19,6 +22,14 @@ from tests.learner_helpers import (
     start_full,
     take_quiz,
 )
+
+# A fully right response per type, as content ids.
+RIGHT = {
+    "single": lambda q: min(q.correct_option_ids),
+    "scenario": lambda q: min(q.correct_option_ids),
+    "multi": lambda q: sorted(q.correct_option_ids),
+    "ordering": lambda q: list(q.correct_order),
+}
 
 
 def test_start_creates_an_attempt_and_shows_one_question_per_screen(client, learner, app):
@@ -170,6 +181,34 @@ def test_practice_round_gives_feedback_right_away_and_leaves_the_score(client, l
     assert "Oefenronde" in client.get("/voortgang").text
 
 
+def test_practice_rule_and_result_review_are_operations(client, learner, app):
+    """Checking practice answers hands the round in once every question was tried, and the
+    result's review list is built the same way, without HTTP (learning/attempts.py)."""
+    take_quiz(client, app, right=False)
+    practice = int(
+        re.search(r"/pogingen/(\d+)/", client.post("/modules/alpha/oefenen").location)[1]
+    )
+    module = app.extensions["course"].get("alpha")
+    with app.app_context():
+        attempt = db.session.get(Attempt, practice)
+        asked = [module.quiz.by_id[qid] for qid in attempt.question_ids]
+        with pytest.raises(MistakenAnswer):
+            progress.check_practice_answer(attempt, module, asked[0], None)
+        for question in asked:
+            assert attempt.submitted_at is None
+            assert progress.check_practice_answer(
+                attempt, module, question, RIGHT[question.type](question)
+            )
+        assert attempt.submitted_at is not None and attempt.score == len(asked)
+        assert not progress.check_practice_answer(
+            attempt, module, asked[0], RIGHT[asked[0].type](asked[0])
+        )
+        reviewed = progress.review_attempt(attempt, module, progress.answers_of(attempt))
+        assert [(r.number, r.question, r.verdict) for r in reviewed] == [
+            (n, q, "Goed") for n, q in enumerate(asked, 1)
+        ]
+
+
 def test_practice_without_mistakes_says_so(client, learner, app):
     take_quiz(client, app, right=True)
     response = client.post("/modules/alpha/oefenen", follow_redirects=True)
@@ -221,9 +260,7 @@ def test_csrf_token_is_required_to_start_answer_and_hand_in(make_app, make_user)
     assert 'name="csrf_token"' in client.get(question_url(attempt_id, 1)).text
 
 
-def test_quiz_pages_need_few_sql_statements(client, learner, app):
-    from tests.test_learn import counted_statements
-
+def test_quiz_pages_need_few_sql_statements(client, learner, app, count_statements):
     done = take_quiz(client, app, right=False)
     attempt_id = start(client)
     answer_all(client, app, attempt_id)
@@ -232,29 +269,25 @@ def test_quiz_pages_need_few_sql_statements(client, learner, app):
         f"/pogingen/{attempt_id}/overzicht",
         f"/pogingen/{done}/uitslag",
     ]:
-        with counted_statements(app) as seen:
+        with count_statements() as seen:
             assert client.get(path).status_code == 200
         # who is signed in; the attempt with its answers
         assert len(seen) <= 2, f"{path}: {len(seen)} statements"
 
 
-def test_saving_an_answer_needs_few_sql_statements(client, learner, app):
-    from tests.test_learn import counted_statements
-
+def test_saving_an_answer_needs_few_sql_statements(client, learner, app, count_statements):
     attempt_id = start(client)
     data = answer_form(app, attempt_id, 1)
-    with counted_statements(app) as seen:
+    with count_statements() as seen:
         assert client.post(question_url(attempt_id, 1), data=data).status_code == 302
     assert len(seen) <= 4, f"save answer: {len(seen)} statements"
 
 
-def test_handing_in_needs_four_sql_statements(client, learner, app):
+def test_handing_in_needs_four_sql_statements(client, learner, app, count_statements):
     """Who is signed in; the attempt with its answers; grade it; score the answers."""
-    from tests.test_learn import counted_statements
-
     attempt_id = start(client)
     answer_all(client, app, attempt_id)
-    with counted_statements(app) as seen:
+    with count_statements() as seen:
         response = client.post(f"/pogingen/{attempt_id}/inleveren")
     assert response.status_code == 302 and response.location.endswith("/uitslag")
     assert len(seen) <= 4, [s for s, _ in seen]

@@ -1,0 +1,260 @@
+"""The question-type registry (learning/questions.py on course/types.py): every type declares
+its content rules, drawing, parsing, grading, review and template in one place, and a new type
+plugs in without changes anywhere else."""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from jinja2 import ChoiceLoader, DictLoader
+from werkzeug.datastructures import MultiDict
+
+from klantwijs.core.db import db
+from klantwijs.course import types
+from klantwijs.course.export import course_as_dict
+from klantwijs.course.loader import ContentError, load_course
+from klantwijs.course.model import Option, Question, Step
+from klantwijs.learning import questions
+from klantwijs.learning.draw import show
+from klantwijs.learning.questions import (
+    QUESTION_TYPES,
+    BadAnswer,
+    MistakenAnswer,
+    grade,
+    type_of,
+)
+from klantwijs.models import Attempt
+from tests.conftest import DATA, PASSWORD
+
+ROOT = Path(__file__).parent.parent
+TEMPLATES = ROOT / "templates"
+SECRET = "test-secret"
+
+OPTIONS = (
+    Option("a", "A", True, "goed", section="s1"),
+    Option("b", "B", False, "fout", section="s2"),
+    Option("c", "C", True, "goed"),
+    Option("d", "D", False, "fout"),
+)
+SINGLE = Question(id="s", type="single", prompt="?", options=OPTIONS[:2] + OPTIONS[3:])
+MULTI = Question(id="m", type="multi", prompt="?", options=OPTIONS, section="s0")
+ORDERING = Question(
+    id="o", type="ordering", prompt="?", steps=tuple(Step(s, s.upper()) for s in "abcd")
+)
+
+
+def test_the_registry_holds_each_content_type_with_its_behaviour():
+    assert list(QUESTION_TYPES) == list(types.CONTENT_TYPES)
+    for name, kind in QUESTION_TYPES.items():
+        assert kind.name == name
+        assert isinstance(kind, type(types.CONTENT_TYPES[name]))  # the same author's rules
+        partial = (TEMPLATES / kind.template).read_text()
+        assert "{% macro form(" in partial and "{% macro review(" in partial
+
+
+def test_no_branch_on_a_question_type_outside_the_registry():
+    """Type names appear only where types are declared; templates ask the type instead."""
+    branch = re.compile(r"\.type\s*(==|!=|in\b)|[\"'](single|multi|ordering|scenario)[\"']")
+    found = []
+    for path in [*(ROOT / "klantwijs").rglob("*.py"), *TEMPLATES.rglob("*.html")]:
+        if path.name == "types.py" and path.parent.name == "course":
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if branch.search(line) and 'class="ordering"' not in line:
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert found == []
+
+
+@pytest.mark.parametrize("question", [SINGLE, MULTI])
+def test_options_are_shuffled_per_attempt_and_the_same_on_reload(question):
+    kind = type_of(question)
+    first = kind.shown_items(question, seed=1)
+    assert first == kind.shown_items(question, seed=1)
+    assert sorted(o.id for o in first) == sorted(o.id for o in question.options)
+    assert {tuple(o.id for o in kind.shown_items(question, s)) for s in range(20)} != {
+        tuple(o.id for o in first)
+    }
+
+
+def test_an_ordering_list_never_starts_in_the_right_order():
+    kind = type_of(ORDERING)
+    for seed in range(200):
+        steps = [s.id for s in kind.shown_items(ORDERING, seed)]
+        assert sorted(steps) == list("abcd") and steps != list("abcd")
+
+
+def _values(shown, ids):
+    value_of = {item.id: value for value, item in shown.items}
+    return [value_of[i] for i in ids]
+
+
+def test_choice_answers_are_read_as_option_ids():
+    shown = show(SINGLE, SECRET, 1, 7)
+    kind = type_of(SINGLE)
+    assert kind.parse(shown, MultiDict()) is None
+    assert kind.parse(shown, MultiDict([("antwoord", _values(shown, ["b"])[0])])) == "b"
+    with pytest.raises(BadAnswer, match="één antwoord"):
+        kind.parse(shown, MultiDict([("antwoord", v) for v in _values(shown, ["a", "b"])]))
+    with pytest.raises(BadAnswer, match="hoort niet bij deze vraag"):
+        kind.parse(shown, MultiDict([("antwoord", "a")]))  # a content id is no shown value
+    multi = show(MULTI, SECRET, 1, 7)
+    picked = MultiDict([("antwoord", v) for v in _values(multi, ["c", "a"])])
+    assert type_of(MULTI).parse(multi, picked) == ["a", "c"]
+    twice = MultiDict([("antwoord", v) for v in _values(multi, ["a", "a"])])
+    with pytest.raises(BadAnswer, match="maar één keer"):
+        type_of(MULTI).parse(multi, twice)
+
+
+def test_an_ordering_answer_is_read_from_places_and_moves():
+    shown = show(ORDERING, SECRET, 1, 7)
+    kind = type_of(ORDERING)
+    values = _values(shown, list("abcd"))
+    places = MultiDict({f"plaats-{v}": str(i) for i, v in enumerate(values, 1)})
+    assert kind.parse(shown, places) == list("abcd")
+    start = MultiDict({f"plaats-{v}": str(i) for i, (v, _) in enumerate(shown.items, 1)})
+    assert kind.parse(shown, start) is None  # the untouched list is no answer
+    same_place = MultiDict({f"plaats-{v}": "1" for v in values})
+    with pytest.raises(MistakenAnswer):  # the page can send this: the learner puts it right
+        kind.parse(shown, same_place)
+    first = shown.start_order[0]
+    moved = kind.move(shown, None, _values(shown, [first])[0], 1)
+    assert moved == [shown.start_order[1], first, *shown.start_order[2:]]
+    assert kind.move(shown, moved, _values(shown, [first])[0], -1) is None  # back at the start
+    assert [item.id for _, item in kind.arrange(shown, moved)] == moved
+    with pytest.raises(BadAnswer) as refused:
+        type_of(SINGLE).move(show(SINGLE, SECRET, 1, 7), None, "x", 1)  # choices do not move
+    assert not isinstance(refused.value, MistakenAnswer)
+
+
+def test_reviews_explain_each_type():
+    single = type_of(SINGLE).review(1, SINGLE, "b", 0.0)
+    assert single.verdict == "Fout" and [o.id for o in single.chosen] == ["b"]
+    assert [o.id for o in single.right] == ["a"] and single.section == "s2"  # the wrong pick's
+    multi = type_of(MULTI).review(2, MULTI, ["a", "c"], 1.0)
+    assert multi.verdict == "Goed" and multi.section == "s0"
+    order = type_of(ORDERING).review(3, ORDERING, list("bacd"), grade(ORDERING, list("bacd")))
+    assert order.verdict == "Deels goed"
+    assert [(p.step.id, p.in_place, p.right_place) for p in order.placed] == [
+        ("b", False, 2),
+        ("a", False, 1),
+        ("c", True, 3),
+        ("d", True, 4),
+    ]
+    assert type_of(ORDERING).review(4, ORDERING, None, 0.0).verdict == "Niet beantwoord"
+
+
+def test_wrong_choices_for_vragen_inzicht():
+    assert type_of(MULTI).wrong_choices(MULTI, ["a", "b", "d", "b"]) == ["B", "D"]
+    assert type_of(ORDERING).wrong_choices(ORDERING, list("bacd")) == ["B → A → C → D"]
+    assert type_of(ORDERING).wrong_choices(ORDERING, list("abcd")) == []
+    assert type_of(ORDERING).wrong_choices(ORDERING, ["a", "x"]) == []
+
+
+# --- A new type plugs in: one class (and here one template), nothing else changes ----------
+
+
+class TrueFalse(questions.Single):
+    """A throwaway type: a statement that is true or false, shown as two buttons."""
+
+    name = "waar-onwaar"
+    template = "quiz/types/waar-onwaar.html"
+
+    def check(self, question, where, errors):
+        if sorted(o.id for o in question.options) != ["onwaar", "waar"]:
+            errors.append(f"{where}: options: precies de opties waar en onwaar")
+        super().check(question, where, errors)
+
+
+TRUE_FALSE_TEMPLATE = """
+{% macro form(question, kind, items, chosen, disabled) %}
+  <fieldset class="question waar-onwaar"><legend class="prompt">{{ question.prompt }}</legend>
+  {% for value, option in items %}
+    <button type="submit" name="antwoord" value="{{ value }}">{{ option.text }}</button>
+  {% endfor %}
+  </fieldset>
+{% endmacro %}
+{% macro review(r) %}
+  <p class="waar-onwaar-review">Het klopt: {{ r.right[0].text }}</p>
+{% endmacro %}
+"""
+
+STATEMENT = """
+[[questions]]
+id = "stelling"
+type = "waar-onwaar"
+prompt = "Een boze klant wil vooral gehoord worden."
+section = "luisteren"
+  [[questions.options]]
+  id = "waar"
+  text = "Waar"
+  correct = true
+  feedback = "Klopt: eerst luisteren."
+  [[questions.options]]
+  id = "onwaar"
+  text = "Onwaar"
+  feedback = "Toch wel: wie zich gehoord voelt, kalmeert."
+"""
+
+
+@pytest.fixture
+def true_false(monkeypatch, tmp_path):
+    """Register the new type (in both registries: it is one object) and write content using it."""
+    kind = TrueFalse()
+    monkeypatch.setitem(types.CONTENT_TYPES, kind.name, kind)
+    monkeypatch.setitem(QUESTION_TYPES, kind.name, kind)
+    shutil.copytree(DATA / "lessons", tmp_path / "lessons")
+    shutil.copytree(DATA / "quiz", tmp_path / "quiz")
+    quiz = tmp_path / "quiz" / "alpha.toml"
+    quiz.write_text(quiz.read_text() + STATEMENT)
+    return tmp_path
+
+
+def test_a_new_type_is_loaded_checked_and_dumped(true_false):
+    course = load_course(true_false / "lessons", true_false / "quiz")
+    statement = course.get("alpha").quiz.by_id["stelling"]
+    assert statement.type == "waar-onwaar"
+    dumped = {q["id"]: q for q in course_as_dict(course)["modules"][0]["quiz"]["questions"]}
+    assert [o["id"] for o in dumped["stelling"]["options"]] == ["waar", "onwaar"]
+    quiz = true_false / "quiz" / "alpha.toml"
+    quiz.write_text(quiz.read_text().replace('id = "onwaar"', 'id = "misschien"'))
+    with pytest.raises(ContentError) as info:
+        load_course(true_false / "lessons", true_false / "quiz")
+    assert any(
+        "(id 'stelling'): options: precies de opties waar en onwaar" in e for e in info.value.errors
+    )
+    assert grade(statement, "waar") == 1 and grade(statement, "onwaar") == 0
+
+
+def test_a_new_type_is_answered_graded_and_reviewed_through_the_app(
+    true_false, make_app, make_user
+):
+    app = make_app(LESSONS_DIR=str(true_false / "lessons"), QUIZ_DIR=str(true_false / "quiz"))
+    app.jinja_env.loader = ChoiceLoader(
+        [DictLoader({TrueFalse.template: TRUE_FALSE_TEMPLATE}), app.jinja_env.loader]
+    )
+    user = make_user()
+    client = app.test_client()
+    client.post("/inloggen", data={"email": user.email, "password": PASSWORD})
+    response = client.post("/modules/alpha/quiz")
+    attempt_id = int(re.search(r"/pogingen/(\d+)/", response.location)[1])
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        attempt.question_ids = ["stelling"]
+        attempt.max_score = 1
+        db.session.commit()
+
+    page = client.get(f"/pogingen/{attempt_id}/vraag/1").text
+    assert 'class="question waar-onwaar"' in page
+    assert "Klopt: eerst luisteren" not in page and "Toch wel" not in page  # nothing leaks
+    wrong = re.search(r'value="([0-9a-f]{16})">Onwaar<', page)[1]
+    response = client.post(f"/pogingen/{attempt_id}/vraag/1", data={"antwoord": wrong})
+    assert response.status_code == 302
+    bad = client.post(f"/pogingen/{attempt_id}/vraag/1", data={"antwoord": "waar"})
+    assert bad.status_code == 400 and "hoort niet bij deze vraag" in bad.text
+
+    assert client.post(f"/pogingen/{attempt_id}/inleveren").status_code == 302
+    result = client.get(f"/pogingen/{attempt_id}/uitslag").text
+    assert "Score: <strong>0 van 1</strong>" in result
+    assert "Het klopt: Waar" in result and "Vraag 1: <span" in result
+    assert "#luisteren" in result  # the lesson link from the shared part of the review
