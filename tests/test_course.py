@@ -200,12 +200,29 @@ def test_quiz_pool_and_mix_of_types(course, slug):
 
 
 @pytest.mark.parametrize("slug", SLUGS)
-def test_multi_questions_have_two_or_three_right_of_four_or_five(course, slug):
+def test_multi_questions_have_two_right_of_four_or_five_or_three_right_of_six(course, slug):
+    """At least as many wrong options as right ones, so ticking everything scores 0."""
     for q in module(course, slug).quiz.questions:
         if q.type == "multi":
             right = sum(o.correct for o in q.options)
-            assert 4 <= len(q.options) <= 5, f"{slug}/{q.id}: {len(q.options)} opties"
-            assert 2 <= right <= 3, f"{slug}/{q.id}: {right} juiste opties"
+            shape = (right, len(q.options))
+            assert shape in {(2, 4), (2, 5), (3, 6)}, (
+                f"{slug}/{q.id}: {right} juiste van {len(q.options)} opties (2 van 4-5, of 3 van 6)"
+            )
+
+
+def test_ticking_every_option_of_a_multi_question_scores_nothing(course):
+    """The app's own grader gives 0 to a learner who ticks every option of a multi question."""
+    from klantwijs.learning.questions import grade  # grade() left grading.py for the registry
+
+    scored = {
+        f"{mod.slug}/{q.id}": grade(q, [o.id for o in q.options])
+        for mod in course.modules
+        for q in mod.quiz.questions
+        if q.type == "multi"
+    }
+    assert scored, "geen multi-vragen gevonden"
+    assert {qid: score for qid, score in scored.items() if score != 0.0} == {}
 
 
 @pytest.mark.parametrize("slug", SLUGS)
