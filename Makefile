@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SECRET := instance/secret_key
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean interop-tools
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,8 +24,26 @@ run: $(STAMP) $(SECRET)
 	SECRET_KEY="$$(cat $(SECRET))" SESSION_COOKIE_SECURE=0 FLASK_APP=app \
 		$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: $(STAMP)
+test: $(STAMP) interop-tools
 	$(BIN)/python -m pytest
+
+# Real consumers for the SCORM/xAPI/GIFT tests: npm packages (only where npm exists; without
+# it those tests skip, and fail under CI=true or REQUIRE_BROWSER=1) and the Ralph LRS in a
+# venv of its own (its exact pins clash with Flask's click).
+INTEROP := tests/interop
+RALPH := $(INTEROP)/.venv-ralph/bin/ralph
+
+interop-tools: $(RALPH)
+	@if command -v npm >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory $(INTEROP)/node_modules/.package-lock.json; \
+	else echo "npm not found: the SCORM/xAPI/GIFT consumer tests will skip"; fi
+
+$(INTEROP)/node_modules/.package-lock.json: $(INTEROP)/package-lock.json
+	npm ci --prefix $(INTEROP) --ignore-scripts --no-audit --no-fund --loglevel=error
+
+$(RALPH):
+	$(PYTHON) -m venv $(INTEROP)/.venv-ralph
+	$(INTEROP)/.venv-ralph/bin/python -m pip install --quiet 'ralph-malph[cli,lrs]==5.1.0' 'requests>=2.31,<3'
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -19,7 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     settings.configure(app, config)
 
-    from . import accounts, course, hr, learning
+    from . import accounts, course, hr, interop, learning
     from .core import errors, extensions, security, templating
     from .core.db import db
     from .ops import backup
@@ -33,5 +33,6 @@ def create_app(config: dict | None = None) -> Flask:
     accounts.init_app(app)
     learning.init_app(app)
     hr.init_app(app)
+    interop.init_app(app)
     backup.init_app(app)
     return app

@@ -46,6 +46,15 @@ ALLOWED = {
         "klantwijs.learning",
     ],
     "klantwijs.ops": ["klantwijs.ops", "klantwijs.core", "klantwijs.models"],
+    # SCORM, xAPI, Moodle XML/GIFT: reads the course and the question registry, records the
+    # learning signals; nothing imports it but the factory.
+    "klantwijs.interop": [
+        "klantwijs.interop",
+        "klantwijs.core",
+        "klantwijs.models",
+        "klantwijs.course",
+        "klantwijs.learning",
+    ],
 }
 # Only the factory ties the areas together.
 FACTORY = "klantwijs"

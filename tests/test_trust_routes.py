@@ -87,6 +87,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("hr.report", "GET"): staff(200),
     ("hr.report_csv", "GET"): staff(200),
     ("hr.insight", "GET"): staff(200),
+    # Beheer → SCORM-pakket (interop blueprint, same rule): without a chosen version the
+    # download answers the page with the reason (400)
+    ("interop.export", "GET"): staff(200),
+    ("interop.scorm", "GET"): staff(400),
 }
 
 

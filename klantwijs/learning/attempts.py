@@ -10,12 +10,14 @@ import secrets
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..core.db import db, read_core
 from ..course.model import Module, Question
 from ..models import MAX_ID, Answer, Attempt, AttemptKind, utcnow
 from . import queries as q
+from . import signals
 from .draw import draw_questions
 from .questions import MistakenAnswer, grade, type_of
 from .review import Reviewed, answered
@@ -76,7 +78,9 @@ def start_exam(user_id: int, module: Module) -> tuple[Attempt, bool]:
     if restarted:
         db.session.delete(attempt)
         db.session.flush()
-    return _new_attempt(user_id, module, AttemptKind.EXAM.value), restarted
+    attempt = _new_attempt(user_id, module, AttemptKind.EXAM.value)
+    signals.attempt_started.send(current_app._get_current_object(), attempt=attempt, module=module)
+    return attempt, restarted
 
 
 def is_outdated(attempt: Attempt, module: Module) -> bool:
@@ -190,6 +194,9 @@ def submit_attempt(
     db.session.commit()
     for name, value in graded.items():  # what the database now holds, without re-reading it
         set_committed_value(attempt, name, value)
+    signals.attempt_submitted.send(
+        current_app._get_current_object(), attempt=attempt, module=module, answers=answers
+    )
     return True
 
 

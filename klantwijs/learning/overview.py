@@ -6,12 +6,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..core.db import db, is_postgresql, read_core
 from ..course.model import Course, Module
 from ..models import Attempt, AttemptKind, LessonView, utcnow
 from . import queries as q
+from . import signals
 from .assigned import assigned_to
 from .status import Status, is_overdue, module_status
 
@@ -32,8 +34,12 @@ def record_lesson_view(user_id: int, slug: str) -> None:
         set_={"last_viewed_at": now},
         where=LessonView.last_viewed_at < now - VIEW_INTERVAL,
     )
-    db.session.execute(stmt)
+    written = db.session.execute(stmt).rowcount
     db.session.commit()
+    if written:
+        signals.lesson_read.send(
+            current_app._get_current_object(), user_id=user_id, module_slug=slug
+        )
 
 
 def open_lesson(user_id: int, slug: str) -> bool:

@@ -1,0 +1,2 @@
+"""xAPI: statements (pure builders), the outbox (receivers of the learning signals) and the
+sender (`flask xapi send`)."""
