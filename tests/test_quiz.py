@@ -260,7 +260,9 @@ def test_csrf_token_is_required_to_start_answer_and_hand_in(make_app, make_user)
     assert 'name="csrf_token"' in client.get(question_url(attempt_id, 1)).text
 
 
-def test_quiz_pages_need_few_sql_statements(client, learner, app, count_statements):
+def test_quiz_pages_need_few_sql_statements(client, learner, app):
+    from tests.test_learn import counted_statements
+
     done = take_quiz(client, app, right=False)
     attempt_id = start(client)
     answer_all(client, app, attempt_id)
@@ -269,25 +271,29 @@ def test_quiz_pages_need_few_sql_statements(client, learner, app, count_statemen
         f"/pogingen/{attempt_id}/overzicht",
         f"/pogingen/{done}/uitslag",
     ]:
-        with count_statements() as seen:
+        with counted_statements(app) as seen:
             assert client.get(path).status_code == 200
         # who is signed in; the attempt with its answers
         assert len(seen) <= 2, f"{path}: {len(seen)} statements"
 
 
-def test_saving_an_answer_needs_few_sql_statements(client, learner, app, count_statements):
+def test_saving_an_answer_needs_few_sql_statements(client, learner, app):
+    from tests.test_learn import counted_statements
+
     attempt_id = start(client)
     data = answer_form(app, attempt_id, 1)
-    with count_statements() as seen:
+    with counted_statements(app) as seen:
         assert client.post(question_url(attempt_id, 1), data=data).status_code == 302
     assert len(seen) <= 4, f"save answer: {len(seen)} statements"
 
 
-def test_handing_in_needs_four_sql_statements(client, learner, app, count_statements):
+def test_handing_in_needs_four_sql_statements(client, learner, app):
     """Who is signed in; the attempt with its answers; grade it; score the answers."""
+    from tests.test_learn import counted_statements
+
     attempt_id = start(client)
     answer_all(client, app, attempt_id)
-    with count_statements() as seen:
+    with counted_statements(app) as seen:
         response = client.post(f"/pogingen/{attempt_id}/inleveren")
     assert response.status_code == 302 and response.location.endswith("/uitslag")
     assert len(seen) <= 4, [s for s, _ in seen]
