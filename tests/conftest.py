@@ -1,7 +1,10 @@
 """Shared fixtures: an app per test on a migrated database, clients, factories, a browser."""
 
+import datetime as dt
 import os
+import re
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -13,11 +16,16 @@ from klantwijs import create_app
 from klantwijs.accounts.operations import create_user
 from klantwijs.config import sqlalchemy_url
 from klantwijs.core.db import db
+from klantwijs.core.dutch import local_today
 from klantwijs.core.extensions import limiter
+from klantwijs.models import Answer, Assignment, Attempt, LessonView, Membership, Team, User, utcnow
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent
 PASSWORD = "een lange zin als wachtwoord"
+# Cheap on purpose (scrypt costs ~95 ms a hash); the same as bench/dataset.py. One test,
+# test_auth.py::test_passwords_are_hashed_with_scrypt_outside_tests, keeps the real path.
+TEST_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 def app_settings(database_url: str, **overrides) -> dict:
@@ -31,6 +39,7 @@ def app_settings(database_url: str, **overrides) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
+        "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
         **overrides,
     }
 
@@ -115,12 +124,76 @@ def runner(app):
     return app.test_cli_runner()
 
 
+# --- Logging in and counting statements -------------------------------------------------------
+
+_CSRF_TOKEN = re.compile(
+    r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"'
+)
+
+
+def csrf_token_from(html: str) -> str | None:
+    match = _CSRF_TOKEN.search(html)
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def log_in(client, email, password=PASSWORD, **kwargs):
+    """Log in through the form: a Flask test client, or trust_helpers.Http on a real server.
+
+    The form's CSRF token is fetched first when the app checks it (a real server always does).
+    """
+    data = {"email": email, "password": password}
+    app = getattr(client, "application", None)
+    if app is None or app.config.get("WTF_CSRF_ENABLED", True):
+        data["csrf_token"] = csrf_token_from(client.get("/inloggen").text)
+    return client.post("/inloggen", data=data, **kwargs)
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email, password=PASSWORD, **kwargs):
+        return log_in(self.client, email, password, **kwargs)
+
+    def logout(self):
+        return self.client.post("/uitloggen")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@contextmanager
+def statements_sent():
+    """Collect the SQL statements (with their parameters) any engine sends in the block."""
+    seen = []
+
+    def record(_conn, _cursor, statement, parameters, *_args):
+        seen.append((statement, parameters))
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def count_statements():
+    """``with count_statements() as seen:`` → the (statement, parameters) sent in the block."""
+    return statements_sent
+
+
+# --- Factories: fixtures that return a function (indico's create_user style) ----------------
+
+
 @pytest.fixture
 def make_user(app):
     """Create an account and return it (detached, ids loaded)."""
     counter = iter(range(1, 100_000))
 
-    def build(email=None, name=None, password=PASSWORD, role="learner", active=True):
+    def build(email=None, name=None, password=PASSWORD, role="learner", active=True) -> User:
         n = next(counter)
         with app.app_context():
             user = create_user(
@@ -136,28 +209,117 @@ def make_user(app):
     return build
 
 
-class AuthActions:
-    def __init__(self, client):
-        self.client = client
+@pytest.fixture
+def login_as(make_user, client):
+    """Create an account with this role and log a client (the test's, by default) in as it."""
 
-    def login(self, email, password=PASSWORD, **kwargs):
-        return self.client.post("/inloggen", data={"email": email, "password": password}, **kwargs)
+    def build(role="hr", client=client, **user_fields) -> User:
+        user = make_user(role=role, **user_fields)
+        response = log_in(client, user.email)
+        assert response.status_code == 302, response.text
+        return user
 
-    def logout(self):
-        return self.client.post("/uitloggen")
+    return build
 
 
 @pytest.fixture
-def auth(client):
-    return AuthActions(client)
-
-
-@pytest.fixture
-def learner(make_user, auth):
+def learner(login_as):
     """A logged-in learner."""
-    user = make_user(role="learner")
-    auth.login(user.email)
-    return user
+    return login_as("learner")
+
+
+@pytest.fixture
+def hr(login_as):
+    """An HR officer, logged in on the test's client."""
+    return login_as("hr")
+
+
+@pytest.fixture
+def make_team(app):
+    """A team with these members (User objects); returns its id."""
+
+    def build(name="Verkoop", members=()) -> int:
+        with app.app_context():
+            team = Team(name=name)
+            db.session.add(team)
+            db.session.flush()
+            db.session.add_all(Membership(user_id=u.id, team_id=team.id) for u in members)
+            db.session.commit()
+            return team.id
+
+    return build
+
+
+@pytest.fixture
+def make_assignment(app):
+    """A module assigned to a team or one person, due in two weeks unless ``due``; its id."""
+
+    def build(slug="alpha", team_id=None, user_id=None, due=None) -> int:
+        with app.app_context():
+            assignment = Assignment(
+                module_slug=slug,
+                team_id=team_id,
+                user_id=user_id,
+                due_date=due or local_today() + dt.timedelta(days=14),
+            )
+            db.session.add(assignment)
+            db.session.commit()
+            return assignment.id
+
+    return build
+
+
+@pytest.fixture
+def make_attempt(app):
+    """An attempt row, handed in unless ``submitted=False``; answers maps question id →
+    (response, score 0..1). Returns its id."""
+
+    def build(
+        user_id,
+        slug="alpha",
+        score=4.0,
+        max_score=5,
+        passed=True,
+        submitted=True,
+        kind="exam",
+        answers=None,
+        when=None,
+    ) -> int:
+        with app.app_context():
+            attempt = Attempt(
+                user_id=user_id,
+                module_slug=slug,
+                kind=kind,
+                content_version="test",
+                seed=1,
+                question_ids=list((answers or {}).keys()),
+                submitted_at=(when or utcnow()) if submitted else None,
+                score=score if submitted else None,
+                max_score=max_score,
+                passed=passed if submitted else None,
+            )
+            db.session.add(attempt)
+            db.session.flush()
+            db.session.add_all(
+                Answer(attempt_id=attempt.id, question_id=qid, response=response, score=points)
+                for qid, (response, points) in (answers or {}).items()
+            )
+            db.session.commit()
+            return attempt.id
+
+    return build
+
+
+@pytest.fixture
+def make_view(app):
+    """Record that a person read a module's lesson."""
+
+    def build(user_id, slug="alpha") -> None:
+        with app.app_context():
+            db.session.add(LessonView(user_id=user_id, module_slug=slug))
+            db.session.commit()
+
+    return build
 
 
 # --- Browser layer -------------------------------------------------------------------------

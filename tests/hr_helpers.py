@@ -1,106 +1,14 @@
-"""Factories for Beheer tests: teams, assignments, attempts, answers and lesson views as rows."""
+"""Checks and a mail server for Beheer tests (the row factories are fixtures in conftest.py)."""
 
 import contextlib
-import datetime as dt
 
 import sqlalchemy as sa
 
 from klantwijs.core.db import db
 from klantwijs.core.dutch import local_today
-from klantwijs.models import (
-    Answer,
-    Assignment,
-    Attempt,
-    AuditEntry,
-    LessonView,
-    Membership,
-    Team,
-    User,
-    utcnow,
-)
+from klantwijs.models import AuditEntry, User
 
 TODAY = local_today()  # the Dutch day, as the app counts Deadlines
-
-
-def login_as(make_user, client, role="hr", **kwargs) -> User:
-    """Create an account with this role and log the client in as it."""
-    user = make_user(role=role, **kwargs)
-    response = client.post(
-        "/inloggen", data={"email": user.email, "password": "een lange zin als wachtwoord"}
-    )
-    assert response.status_code == 302, response.text
-    return user
-
-
-def make_team(app, name="Verkoop", members=()) -> int:
-    with app.app_context():
-        team = Team(name=name)
-        db.session.add(team)
-        db.session.flush()
-        for user in members:
-            db.session.add(Membership(user_id=user.id, team_id=team.id))
-        db.session.commit()
-        return team.id
-
-
-def make_assignment(app, slug="alpha", team_id=None, user_id=None, due=None) -> int:
-    with app.app_context():
-        assignment = Assignment(
-            module_slug=slug,
-            team_id=team_id,
-            user_id=user_id,
-            due_date=due or TODAY + dt.timedelta(days=14),
-        )
-        db.session.add(assignment)
-        db.session.commit()
-        return assignment.id
-
-
-def make_attempt(
-    app,
-    user_id,
-    slug="alpha",
-    score=4.0,
-    max_score=5,
-    passed=True,
-    submitted=True,
-    kind="exam",
-    answers=None,
-    when=None,
-) -> int:
-    """An attempt row; answers maps question id → (response, score 0..1)."""
-    with app.app_context():
-        attempt = Attempt(
-            user_id=user_id,
-            module_slug=slug,
-            kind=kind,
-            content_version="test",
-            seed=1,
-            question_ids=list((answers or {}).keys()),
-            submitted_at=(when or utcnow()) if submitted else None,
-            score=score if submitted else None,
-            max_score=max_score,
-            passed=passed if submitted else None,
-        )
-        db.session.add(attempt)
-        db.session.flush()
-        for question_id, (response, answer_score) in (answers or {}).items():
-            db.session.add(
-                Answer(
-                    attempt_id=attempt.id,
-                    question_id=question_id,
-                    response=response,
-                    score=answer_score,
-                )
-            )
-        db.session.commit()
-        return attempt.id
-
-
-def make_view(app, user_id, slug="alpha") -> None:
-    with app.app_context():
-        db.session.add(LessonView(user_id=user_id, module_slug=slug))
-        db.session.commit()
 
 
 def count(app, model, *where) -> int:

@@ -22,13 +22,18 @@ def start(client, slug: str = "alpha") -> int:
 def start_full(client, app, slug: str = "alpha") -> int:
     """Start an attempt that holds every question of the pool (each type at least once)."""
     attempt_id = start(client, slug)
+    use_whole_pool(app, attempt_id)
+    return attempt_id
+
+
+def use_whole_pool(app, attempt_id: int) -> None:
+    """Make an open attempt hold every question of its module's pool, in pool order."""
     with app.app_context():
         attempt = db.session.get(Attempt, attempt_id)
-        quiz = app.extensions["course"].get(slug).quiz
+        quiz = app.extensions["course"].get(attempt.module_slug).quiz
         attempt.question_ids = [q.id for q in quiz.questions]
         attempt.max_score = len(quiz.questions)
         db.session.commit()
-    return attempt_id
 
 
 def question_url(attempt_id: int, number: int) -> str:

@@ -1,11 +1,17 @@
 """Accounts: Account aanmaken, Inloggen, Uitloggen, wachtwoord wijzigen."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
+from klantwijs.accounts import passwords
+from klantwijs.accounts.passwords import hash_password, verify_password
+from klantwijs.config import DEFAULTS
 from klantwijs.core.db import db
 from klantwijs.models import User
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, TEST_HASH_METHOD, AuthActions, csrf_token_from, log_in
+from tests.trust_helpers import row_counts
 
 
 def register(client, email="anna@example.nl", name="Anna de Vries", password=PASSWORD, repeat=None):
@@ -145,6 +151,46 @@ def test_invited_account_without_password_cannot_log_in(app, auth):
     assert auth.login("nieuw@example.nl", PASSWORD).status_code == 401
 
 
+def test_passwords_are_hashed_with_scrypt_outside_tests(make_app, monkeypatch):
+    """The one test on the real hash (every other app here uses conftest.TEST_HASH_METHOD):
+    scrypt by default, and a login without a password to check costs a scrypt check too."""
+    app = make_app(PASSWORD_HASH_METHOD=DEFAULTS["PASSWORD_HASH_METHOD"])
+    client = app.test_client()
+    assert register(client).status_code == 302
+    assert users(app)[0].password_hash.startswith("scrypt:")
+    assert hash_password(PASSWORD).startswith("scrypt:")  # outside an app too
+    checked = _record_hash_checks(monkeypatch)
+    AuthActions(client).logout()
+    assert log_in(client, "anna@example.nl").status_code == 302
+    with app.app_context():
+        assert not verify_password(None, PASSWORD)  # no account, or no password yet
+    assert [method.split(":")[0] for method in checked] == ["scrypt", "scrypt"]
+
+
+def test_the_dummy_check_uses_the_configured_method(app, make_user, monkeypatch):
+    """Known and unknown accounts cost the same: the dummy hash is made with the app's method."""
+    user = make_user()
+    checked = _record_hash_checks(monkeypatch)
+    assert log_in(app.test_client(), user.email, "fout fout fout").status_code == 401
+    assert log_in(app.test_client(), "onbekend@example.nl").status_code == 401
+    with app.app_context():
+        assert not verify_password(None, PASSWORD)
+    assert checked == [TEST_HASH_METHOD] * 3
+
+
+def _record_hash_checks(monkeypatch) -> list[str]:
+    """The method of every stored hash that verify_password compares against."""
+    checked = []
+    real = passwords.check_password_hash
+
+    def check(pwhash, password):
+        checked.append(pwhash.split("$", 1)[0])
+        return real(pwhash, password)
+
+    monkeypatch.setattr(passwords, "check_password_hash", check)
+    return checked
+
+
 @pytest.mark.parametrize(
     ("target", "expected"),
     [
@@ -162,35 +208,67 @@ def test_login_next_is_validated(auth, make_user, target, expected):
     assert response.headers["Location"] == expected
 
 
-def test_session_is_rotated_at_login(client, make_user, auth):
+def test_login_rotates_the_session_and_its_csrf_token(make_app, make_user):
+    """Session fixation: what a visitor's session held before login is worth nothing after."""
+    app = make_app(WTF_CSRF_ENABLED=True)
     user = make_user()
-    client.get("/inloggen")
+    client = app.test_client()
+    token_before = csrf_token_from(client.get("/inloggen").text)
     with client.session_transaction() as sess:
         sess["planted"] = "by an attacker"
-    auth.login(user.email)
+    cookie_before = client.get_cookie("session").value
+    assert log_in(client, user.email).status_code == 302
     with client.session_transaction() as sess:
         assert "planted" not in sess
         assert sess["_user_id"].startswith(f"{user.id}.")
+    assert client.get_cookie("session").value != cookie_before
+    token_after = csrf_token_from(client.get("/").text)
+    assert token_after and token_after != token_before
+    # The pre-login cookie is not logged in, and its token cannot post as the user.
+    attacker = app.test_client()
+    attacker.set_cookie("session", cookie_before)
+    assert attacker.get("/voortgang").status_code == 302
+    before = row_counts(app)
+    assert client.post("/modules/alpha/quiz", data={"csrf_token": token_before}).status_code == 400
+    assert row_counts(app) == before
 
 
-def test_logout_ends_a_copied_session_cookie(app, client, make_user, auth):
-    user = make_user()
-    auth.login(user.email)
+@pytest.mark.parametrize(
+    ("role", "page"), [("learner", "/voortgang"), ("hr", "/beheer/"), ("admin", "/beheer/logboek")]
+)
+def test_logout_ends_a_copied_session_cookie(make_app, make_user, role, page):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    user = make_user(role=role)
+    client = app.test_client()
+    assert log_in(client, user.email).status_code == 302
+    assert client.get(page).status_code == 200
     copied = client.get_cookie("session").value
-    auth.logout()
+    token = csrf_token_from(client.get("/").text)
+    assert client.post("/uitloggen", data={"csrf_token": token}).status_code == 302
+    assert client.get(page).status_code == 302
     thief = app.test_client()
     thief.set_cookie("session", copied)
-    assert thief.get("/wachtwoord-wijzigen").status_code == 302
+    response = thief.get(page)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/inloggen")
 
 
-def test_deactivated_user_session_stops_working(app, client, make_user, auth):
+def test_a_deactivated_persons_open_session_stops_working(make_app, make_user):
+    """Deactivated while logged in: the next request is anonymous and writes nothing (HR's
+    deactivation itself: tests/test_hr_people.py)."""
+    app = make_app(WTF_CSRF_ENABLED=True)
     user = make_user()
-    auth.login(user.email)
-    assert client.get("/wachtwoord-wijzigen").status_code == 200
+    client = app.test_client()
+    assert log_in(client, user.email).status_code == 302
+    token = csrf_token_from(client.get("/").text)
+    assert client.get("/voortgang").status_code == 200
     with app.app_context():
         db.session.get(User, user.id).active = False
         db.session.commit()
-    assert client.get("/wachtwoord-wijzigen").status_code == 302
+    before = row_counts(app)
+    assert client.get("/voortgang").status_code == 302
+    refused = client.post("/modules/alpha/quiz", data={"csrf_token": token})
+    assert refused.status_code in (302, 400)
+    assert row_counts(app) == before, "a deactivated session wrote"
 
 
 def test_change_password(client, make_user, auth, app):
@@ -227,41 +305,27 @@ def test_login_is_rate_limited_per_account(make_app, make_user):
     user = make_user()
     for n in range(3):
         client = app.test_client()  # fresh client, as if from another device
-        assert (
-            client.post(
-                "/inloggen", data={"email": user.email, "password": f"fout {n} fout fout"}
-            ).status_code
-            == 401
-        )
-    blocked = app.test_client().post("/inloggen", data={"email": user.email, "password": PASSWORD})
+        assert log_in(client, user.email, f"fout {n} fout fout").status_code == 401
+    blocked = log_in(app.test_client(), user.email)
     assert blocked.status_code == 429
-    assert "Probeer het over" in blocked.text
-    assert "minuten" in blocked.text or "minuut" in blocked.text
+    assert re.search(r"Probeer het over \d+ (minuut|minuten) opnieuw", blocked.text)
+    assert '<html lang="nl">' in blocked.text
 
 
 def test_login_is_rate_limited_per_address(make_app, make_user):
     app = make_app(LOGIN_LIMIT_PER_ADDRESS="4 per 10 minutes")
     client = app.test_client()
     for n in range(4):
-        client.post(
-            "/inloggen", data={"email": f"iemand{n}@example.nl", "password": "fout fout fout"}
-        )
+        log_in(client, f"iemand{n}@example.nl", "fout fout fout")
     user = make_user()
-    assert (
-        client.post("/inloggen", data={"email": user.email, "password": PASSWORD}).status_code
-        == 429
-    )
+    assert log_in(client, user.email).status_code == 429
 
 
 def test_successful_logins_do_not_count_towards_the_limit(make_app, make_user):
     app = make_app(LOGIN_LIMIT_PER_ACCOUNT="2 per 10 minutes")
     user = make_user()
     for _ in range(4):
-        client = app.test_client()
-        assert (
-            client.post("/inloggen", data={"email": user.email, "password": PASSWORD}).status_code
-            == 302
-        )
+        assert log_in(app.test_client(), user.email).status_code == 302
 
 
 @pytest.mark.parametrize(
@@ -282,7 +346,7 @@ def test_every_limited_form_answers_429_in_dutch_once_its_limit_is_used(
     client = app.test_client()
     if needs_login:
         user = make_user()
-        client.post("/inloggen", data={"email": user.email, "password": PASSWORD})
+        log_in(client, user.email)
     for _ in range(allowed):
         assert client.post(path, data=data).status_code != 429
     blocked = client.post(path, data=data)

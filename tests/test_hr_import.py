@@ -8,14 +8,9 @@ from itsdangerous import URLSafeTimedSerializer
 
 from klantwijs.hr.imports import ImportFileError, parse
 from klantwijs.models import AuditEntry, Invitation, Membership, Team, User
-from tests.hr_helpers import audit_actions, count, login_as, make_team
+from tests.hr_helpers import audit_actions, count
 
 PAYLOAD = re.compile(r'name="payload" type="hidden" value="([^"]+)"')
-
-
-@pytest.fixture
-def hr(make_user, client):
-    return login_as(make_user, client, role="hr")
 
 
 def upload(client, data: bytes, filename="medewerkers.csv"):
@@ -40,8 +35,8 @@ GOOD = (
 )
 
 
-def test_preview_then_confirm_imports_valid_rows_in_one_go(client, app, hr, make_user):
-    make_team(app, "Verkoop")
+def test_preview_then_confirm_imports_valid_rows_in_one_go(client, app, hr, make_user, make_team):
+    make_team("Verkoop")
     make_user(email="bestaat@example.nl")
     csv_text = (
         "\ufeffnaam,e-mail,team\n"
@@ -155,7 +150,7 @@ def test_only_formula_rows_offer_nothing_to_import(client, app, hr):
     assert count(app, User) == 1
 
 
-def test_tampered_or_foreign_payload_is_refused(client, app, hr, make_user):
+def test_tampered_or_foreign_payload_is_refused(client, app, hr, login_as):
     preview = upload(client, GOOD.encode())
     payload = PAYLOAD.search(preview.text).group(1)
     tampered = payload[:-3] + ("aaa" if not payload.endswith("aaa") else "bbb")
@@ -167,7 +162,7 @@ def test_tampered_or_foreign_payload_is_refused(client, app, hr, make_user):
     )
     client.post("/beheer/medewerkers/importeren/bevestigen", data={"payload": forged})
     other = app.test_client()
-    login_as(make_user, other, role="hr")
+    login_as("hr", other)
     foreign = other.post("/beheer/medewerkers/importeren/bevestigen", data={"payload": payload})
     assert foreign.status_code == 422
     assert count(app, User) == 2  # hr + the other hr, nobody imported

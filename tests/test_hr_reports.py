@@ -6,31 +6,18 @@ import io
 import re
 
 import pytest
-from sqlalchemy import event
 
 from klantwijs.core.db import db
 from klantwijs.hr.reports.cache import ReportCache
 from klantwijs.hr.reports.csv import CSV_COLUMNS, neutralise
 from klantwijs.models import Attempt, Membership, Role, User, utcnow
-from tests.hr_helpers import (
-    TODAY,
-    login_as,
-    make_assignment,
-    make_attempt,
-    make_team,
-    make_view,
-)
+from tests.hr_helpers import TODAY
 
 YESTERDAY = TODAY - dt.timedelta(days=1)
 
 
 @pytest.fixture
-def hr(make_user, client):
-    return login_as(make_user, client, role="hr")
-
-
-@pytest.fixture
-def world(app, make_user):
+def world(make_user, make_team, make_assignment, make_attempt, make_view):
     """Team Verkoop with five people in five states for module alpha; beta late for one."""
     people = {
         key: make_user(name=name, email=f"{key}@example.nl")
@@ -42,21 +29,20 @@ def world(app, make_user):
             ("laat", "Lotte Laat"),
         ]
     }
-    team = make_team(app, "Verkoop", people.values())
-    make_assignment(app, "alpha", team_id=team)
-    make_assignment(app, "beta", user_id=people["laat"].id, due=YESTERDAY)
-    make_view(app, people["gelezen"].id)
-    make_attempt(app, people["bezig"].id, submitted=False)
-    make_attempt(app, people["geslaagd"].id, score=3, max_score=5, passed=False)
+    team = make_team("Verkoop", people.values())
+    make_assignment("alpha", team_id=team)
+    make_assignment("beta", user_id=people["laat"].id, due=YESTERDAY)
+    make_view(people["gelezen"].id)
+    make_attempt(people["bezig"].id, submitted=False)
+    make_attempt(people["geslaagd"].id, score=3, max_score=5, passed=False)
     make_attempt(
-        app,
         people["geslaagd"].id,
         score=4.5,
         max_score=5,
         passed=True,
         when=dt.datetime(2026, 3, 2, 10, 0),
     )
-    make_attempt(app, people["laat"].id, slug="beta", score=1, max_score=5, passed=False)
+    make_attempt(people["laat"].id, slug="beta", score=1, max_score=5, passed=False)
     return team, people
 
 
@@ -101,9 +87,9 @@ def test_filters(client, hr, world, query, present, absent):
         assert name not in text
 
 
-def test_team_filter(client, app, hr, world, make_user):
+def test_team_filter(client, app, hr, world, make_user, make_assignment):
     outsider = make_user(name="Olaf Ander")
-    make_assignment(app, "alpha", user_id=outsider.id)
+    make_assignment("alpha", user_id=outsider.id)
     team, _ = world
     assert "Olaf Ander" in client.get("/beheer/voortgang").text
     assert "Olaf Ander" not in client.get(f"/beheer/voortgang?team={team}").text
@@ -181,22 +167,22 @@ def test_csv_format(client, hr, world):
 
 
 @pytest.mark.parametrize("evil", ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(1)", "\tx", "\rx"])
-def test_csv_neutralises_formulas(client, app, hr, make_user, evil):
+def test_csv_neutralises_formulas(client, app, hr, evil, make_team, make_assignment):
     with app.app_context():
         user = User(email="evil@example.nl", name=evil + " Naam")
         db.session.add(user)
         db.session.commit()
         db.session.refresh(user)
         db.session.expunge(user)
-    team = make_team(app, evil + " team", [user])
-    make_assignment(app, "alpha", team_id=team)
+    team = make_team(evil + " team", [user])
+    make_assignment("alpha", team_id=team)
     rows = csv_rows(client.get("/beheer/voortgang.csv"))
     assert rows[1][0] == "'" + evil + " Naam"
     assert rows[1][2] == "'" + evil + " team"
     assert neutralise("gewoon") == "gewoon" and neutralise("") == ""
 
 
-def test_question_insight(client, app, hr, world, make_user):
+def test_question_insight(client, app, hr, world, make_user, make_attempt):
     team, people = world
     outsider = make_user()
     answers_wrong = {
@@ -209,11 +195,11 @@ def test_question_insight(client, app, hr, world, make_user):
         "goede-gewoonten": (["a", "b"], 1.0),
         "volgorde": (["luisteren", "samenvatten", "oplossen", "afronden"], 1.0),
     }
-    make_attempt(app, people["niet"].id, answers=answers_wrong)
-    make_attempt(app, people["gelezen"].id, answers=answers_wrong)
-    make_attempt(app, people["bezig"].id, answers=answers_right)
-    make_attempt(app, outsider.id, answers={"eerste-stap": (["c"], 0.0)})
-    make_attempt(app, outsider.id, answers={"eerste-stap": (["c"], 0.0)}, submitted=False)
+    make_attempt(people["niet"].id, answers=answers_wrong)
+    make_attempt(people["gelezen"].id, answers=answers_wrong)
+    make_attempt(people["bezig"].id, answers=answers_right)
+    make_attempt(outsider.id, answers={"eerste-stap": (["c"], 0.0)})
+    make_attempt(outsider.id, answers={"eerste-stap": (["c"], 0.0)}, submitted=False)
     text = client.get("/beheer/vragen-inzicht?module=alpha").text
     assert "Wat doe je eerst?" in text
     assert (
@@ -226,55 +212,48 @@ def test_question_insight(client, app, hr, world, make_user):
     assert "team Verkoop" in team_text
 
 
-class QueryCounter:
-    def __init__(self, engine):
-        self.engine = engine
-        self.count = 0
+@pytest.fixture
+def populate(app, make_team, make_assignment, make_attempt, make_view):
+    """populate(n): n people in two teams, three modules assigned, varied states."""
 
-    def __call__(self, *args, **kwargs):
-        self.count += 1
+    def build(n: int) -> None:
+        with app.app_context():
+            users = [
+                User(email=f"p{n}-{i}@example.nl", name=f"P {i}", role=Role.LEARNER.value)
+                for i in range(n)
+            ]
+            db.session.add_all(users)
+            db.session.commit()
+            ids = [u.id for u in users]
+        teams = [make_team(f"Team {n}-{k}") for k in range(2)]
+        with app.app_context():
+            db.session.add_all(
+                Membership(user_id=uid, team_id=teams[i % 2]) for i, uid in enumerate(ids)
+            )
+            db.session.commit()
+        make_assignment("alpha", team_id=teams[0])
+        make_assignment("beta", team_id=teams[1], due=YESTERDAY)
+        make_assignment("alpha", user_id=ids[1])
+        for i, uid in enumerate(ids):
+            if i % 3 == 0:
+                make_attempt(uid, answers={"eerste-stap": (["b"], 0.0)})
+            if i % 4 == 0:
+                make_view(uid, "beta")
 
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self)
-
-
-def populate(app, n: int) -> None:
-    """n people in two teams, three modules assigned, varied states."""
-    with app.app_context():
-        users = [
-            User(email=f"p{n}-{i}@example.nl", name=f"P {i}", role=Role.LEARNER.value)
-            for i in range(n)
-        ]
-        db.session.add_all(users)
-        db.session.commit()
-        ids = [u.id for u in users]
-    teams = [make_team(app, f"Team {n}-{k}") for k in range(2)]
-    with app.app_context():
-        db.session.add_all(
-            Membership(user_id=uid, team_id=teams[i % 2]) for i, uid in enumerate(ids)
-        )
-        db.session.commit()
-    make_assignment(app, "alpha", team_id=teams[0])
-    make_assignment(app, "beta", team_id=teams[1], due=YESTERDAY)
-    make_assignment(app, "alpha", user_id=ids[1])
-    for i, uid in enumerate(ids):
-        if i % 3 == 0:
-            make_attempt(app, uid, answers={"eerste-stap": (["b"], 0.0)})
-        if i % 4 == 0:
-            make_view(app, uid, "beta")
+    return build
 
 
-def statements(app, client, url: str) -> int:
-    with app.app_context():
-        engine = db.engine
-    with QueryCounter(engine) as counter:
-        response = client.get(url)
-    assert response.status_code == 200
-    return counter.count
+@pytest.fixture
+def statements(count_statements):
+    """statements(client, url): how many SQL statements one GET sends (it must answer 200)."""
+
+    def count(client, url: str) -> int:
+        with count_statements() as seen:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(seen)
+
+    return count
 
 
 @pytest.mark.parametrize(
@@ -286,20 +265,19 @@ def statements(app, client, url: str) -> int:
         "/beheer/vragen-inzicht?module=alpha",
     ],
 )
-def test_report_query_count_is_constant(make_app, make_user, url):
+def test_report_query_count_is_constant(make_app, login_as, populate, statements, url):
     counts = {}
     for n in (10, 200):
-        app = make_app()
-        client = app.test_client()
-        login_as(make_user, client, role="hr")
-        populate(app, n)
-        counts[n] = statements(app, client, url)
+        client = make_app().test_client()  # a fresh app: a cold report cache
+        login_as("hr", client)
+        populate(n)
+        counts[n] = statements(client, url)
     print(f"{url}: {counts}")
     assert counts[10] == counts[200]
 
 
-def test_matrix_pages_by_hundred_but_totals_count_everyone(client, app, hr):
-    populate(app, 150)
+def test_matrix_pages_by_hundred_but_totals_count_everyone(client, hr, populate):
+    populate(150)
     first = client.get("/beheer/voortgang")
     assert "pagina 1 van 2" in first.text
     assert len(re.findall(r'href="/beheer/medewerkers/\d+"', first.text)) == 100
@@ -313,14 +291,16 @@ def test_matrix_pages_by_hundred_but_totals_count_everyone(client, app, hr):
     assert len({r[1] for r in rows[1:]}) == 150  # the CSV is never paged
 
 
-def test_report_page_and_csv_are_cached_until_anything_changes(client, app, hr, world):
+def test_report_page_and_csv_are_cached_until_anything_changes(
+    client, app, hr, world, make_attempt, make_view, statements
+):
     """A second identical request is served from the cache (only the fingerprint query and
     the page's own statements); any change shows up at once, also for the CSV."""
     _, people = world
     url = "/beheer/voortgang"
     first = client.get(url).text
-    cold = statements(app, client, "/beheer/voortgang?pagina=2")  # another key: built
-    warm = statements(app, client, "/beheer/voortgang?pagina=2")  # the same key: cached
+    cold = statements(client, "/beheer/voortgang?pagina=2")  # another key: built
+    warm = statements(client, "/beheer/voortgang?pagina=2")  # the same key: cached
     assert warm < cold
     assert client.get(url).text.count("Geslaagd</span>") == first.count("Geslaagd</span>")
     assert "<td>5</td><td>20% (1)</td>" in first
@@ -328,14 +308,14 @@ def test_report_page_and_csv_are_cached_until_anything_changes(client, app, hr, 
     assert any(r[0] == "Bea Bezig" and r[6] == "Bezig" for r in csv_before)
 
     # A new passed attempt (another process could have written it): seen at once.
-    make_attempt(app, people["bezig"].id, score=5, max_score=5, passed=True)
+    make_attempt(people["bezig"].id, score=5, max_score=5, passed=True)
     text = client.get(url).text
     assert "<td>5</td><td>40% (2)</td>" in text
     rows = csv_rows(client.get("/beheer/voortgang.csv"))
     assert any(r[0] == "Bea Bezig" and r[6] == "Geslaagd" for r in rows)
 
     # Handing in an open attempt is an UPDATE, not an insert: also seen at once.
-    open_id = make_attempt(app, people["niet"].id, submitted=False)
+    open_id = make_attempt(people["niet"].id, submitted=False)
     assert "<td>5</td><td>40% (2)</td>" in client.get(url).text
     with app.app_context():
         attempt = db.session.get(Attempt, open_id)
@@ -344,7 +324,7 @@ def test_report_page_and_csv_are_cached_until_anything_changes(client, app, hr, 
     assert "<td>5</td><td>60% (3)</td>" in client.get(url).text
 
     # Another hand-in stamped with the very same time as the latest: still seen at once.
-    second_id = make_attempt(app, people["gelezen"].id, submitted=False)
+    second_id = make_attempt(people["gelezen"].id, submitted=False)
     assert "<td>5</td><td>60% (3)</td>" in client.get(url).text
     with app.app_context():
         same_time = db.session.get(Attempt, open_id).submitted_at
@@ -359,7 +339,7 @@ def test_report_page_and_csv_are_cached_until_anything_changes(client, app, hr, 
         db.session.commit()
     assert "Lotte Later" in client.get(url).text
     assert "Lotte Later" in client.get("/beheer/voortgang.csv").data.decode("utf-8-sig")
-    make_view(app, people["laat"].id, "beta")
+    make_view(people["laat"].id, "beta")
     rows = csv_rows(client.get("/beheer/voortgang.csv?module=beta"))
     assert [r[6] for r in rows[1:]] == ["Te laat"]
 

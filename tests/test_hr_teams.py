@@ -6,15 +6,7 @@ import pytest
 
 from klantwijs.learning.assigned import assigned_to
 from klantwijs.models import Assignment, Attempt, Membership, Team
-from tests.hr_helpers import (
-    TODAY,
-    audit_actions,
-    count,
-    login_as,
-    make_assignment,
-    make_attempt,
-    make_team,
-)
+from tests.hr_helpers import TODAY, audit_actions, count
 
 NEXT_WEEK = (TODAY + dt.timedelta(days=7)).isoformat()
 
@@ -22,11 +14,6 @@ NEXT_WEEK = (TODAY + dt.timedelta(days=7)).isoformat()
 def assignments_for_user(user_id):
     """The modules assigned to one person, by deadline."""
     return sorted(assigned_to(user_id).values(), key=lambda a: (a.due_date, a.module_slug))
-
-
-@pytest.fixture
-def hr(make_user, client):
-    return login_as(make_user, client, role="hr")
 
 
 def test_create_rename_and_list_teams(client, app, hr):
@@ -47,9 +34,9 @@ def test_create_rename_and_list_teams(client, app, hr):
     assert audit_actions(app) == ["team.aangemaakt", "team.hernoemd"]
 
 
-def test_add_and_remove_members_with_confirmation(client, app, hr, make_user):
+def test_add_and_remove_members_with_confirmation(client, app, hr, make_user, make_team):
     anna, bert = make_user(name="Anna"), make_user(name="Bert")
-    team_id = make_team(app, "Verkoop")
+    team_id = make_team("Verkoop")
     response = client.post(
         f"/beheer/teams/{team_id}/leden", data={"people": [str(anna.id), str(bert.id)]}
     )
@@ -67,11 +54,13 @@ def test_add_and_remove_members_with_confirmation(client, app, hr, make_user):
     assert audit_actions(app) == ["team.leden_toegevoegd", "team.lid_verwijderd"]
 
 
-def test_delete_team_keeps_people_and_attempts(client, app, hr, make_user):
+def test_delete_team_keeps_people_and_attempts(
+    client, app, hr, make_user, make_team, make_assignment, make_attempt
+):
     anna = make_user()
-    team_id = make_team(app, "Verkoop", [anna])
-    make_assignment(app, "alpha", team_id=team_id)
-    make_attempt(app, anna.id)
+    team_id = make_team("Verkoop", [anna])
+    make_assignment("alpha", team_id=team_id)
+    make_attempt(anna.id)
     assert "Team Verkoop verwijderen?" in client.get(f"/beheer/teams/{team_id}/verwijderen").text
     assert count(app, Team) == 1
     client.post(f"/beheer/teams/{team_id}/verwijderen")
@@ -81,9 +70,9 @@ def test_delete_team_keeps_people_and_attempts(client, app, hr, make_user):
     assert audit_actions(app) == ["team.verwijderd"]
 
 
-def test_assign_modules_to_a_team_reaches_later_members(client, app, hr, make_user):
+def test_assign_modules_to_a_team_reaches_later_members(client, app, hr, make_user, make_team):
     anna, later = make_user(), make_user()
-    team_id = make_team(app, "Verkoop", [anna])
+    team_id = make_team("Verkoop", [anna])
     response = client.post(
         "/beheer/toewijzingen/nieuw",
         data={
@@ -135,8 +124,8 @@ def test_assign_to_people_and_again_updates_deadline(client, app, hr, make_user)
         ({"due_date": "2999-01-01"}, "binnen drie jaar"),
     ],
 )
-def test_assign_bad_input_writes_nothing(client, app, hr, data, message):
-    team_id = make_team(app, "Verkoop")
+def test_assign_bad_input_writes_nothing(client, app, hr, data, message, make_team):
+    team_id = make_team("Verkoop")
     form = {"modules": ["alpha"], "target": "team", "team": str(team_id), "due_date": NEXT_WEEK}
     response = client.post("/beheer/toewijzingen/nieuw", data={**form, **data})
     assert response.status_code == 422
@@ -145,9 +134,9 @@ def test_assign_bad_input_writes_nothing(client, app, hr, data, message):
     assert audit_actions(app) == []
 
 
-def test_change_and_remove_assignment_are_recorded(client, app, hr):
-    team_id = make_team(app, "Verkoop")
-    assignment_id = make_assignment(app, "alpha", team_id=team_id)
+def test_change_and_remove_assignment_are_recorded(client, app, hr, make_team, make_assignment):
+    team_id = make_team("Verkoop")
+    assignment_id = make_assignment("alpha", team_id=team_id)
     page = client.get(f"/beheer/toewijzingen/{assignment_id}")
     assert "Deadline wijzigen" in page.text
     later = (TODAY + dt.timedelta(days=30)).isoformat()
@@ -163,10 +152,10 @@ def test_change_and_remove_assignment_are_recorded(client, app, hr):
     assert audit_actions(app) == ["toewijzing.gewijzigd", "toewijzing.verwijderd"]
 
 
-def test_pages_render(client, app, hr, make_user):
+def test_pages_render(client, app, hr, make_user, make_team, make_assignment):
     anna = make_user()
-    team_id = make_team(app, "Verkoop", [anna])
-    assignment_id = make_assignment(app, "alpha", team_id=team_id)
+    team_id = make_team("Verkoop", [anna])
+    assignment_id = make_assignment("alpha", team_id=team_id)
     for url in [
         "/beheer/",
         "/beheer/medewerkers",

@@ -3,32 +3,21 @@
 import datetime as dt
 import re
 import sqlite3
-from contextlib import closing, contextmanager
+from contextlib import closing
 
 import pytest
 import sqlalchemy as sa
 
 from klantwijs.core.db import db
 from klantwijs.core.dutch import local_today as today
-from klantwijs.models import Assignment, LessonView, Membership, Team
+from klantwijs.models import LessonView
+from tests.conftest import statements_sent
 from tests.learner_helpers import take_quiz
 
 
-@contextmanager
-def counted_statements(app):
-    """Collect the SQL statements sent while the block runs (with their parameters)."""
-    seen = []
-
-    def count(_conn, _cursor, statement, parameters, *_args):
-        seen.append((statement, parameters))
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
+def counted_statements(_app):
+    """Kept for tests/test_quiz.py until it takes the count_statements fixture (conftest.py)."""
+    return statements_sent()
 
 
 def test_visitors_see_the_landing_page_and_must_log_in_for_lessons(client):
@@ -63,11 +52,13 @@ def test_lesson_page_shows_lesson_sections_reading_time_and_start(client, learne
     assert 'href="/modules/alpha/quiz">Ga verder: Alfa' in home
 
 
-def test_rereading_a_lesson_within_the_hour_writes_nothing_later_it_moves(client, learner, app):
+def test_rereading_a_lesson_within_the_hour_writes_nothing_later_it_moves(
+    client, learner, app, count_statements
+):
     assert client.get("/modules/alpha").status_code == 200
     with app.app_context():
         first = db.session.scalar(sa.select(LessonView))
-    with counted_statements(app) as seen:
+    with count_statements() as seen:
         assert "Start de toets" in client.get("/modules/alpha").text
     assert not [s for s, _ in seen if not s.lstrip().upper().startswith("SELECT")], seen
     assert len(seen) == 2  # who is signed in; the lesson's state
@@ -92,7 +83,7 @@ def test_lesson_offers_to_continue_an_open_quiz(client, learner):
     assert "Start de toets" not in page
 
 
-def test_finding_the_open_attempt_reads_the_learner_index(client, learner, app):
+def test_finding_the_open_attempt_reads_the_learner_index(client, learner, app, count_statements):
     """The lesson page and the quiz start must not walk every open attempt in the company.
 
     With statistics from a real company (ANALYZE: each handed-in attempt has its own
@@ -103,7 +94,7 @@ def test_finding_the_open_attempt_reads_the_learner_index(client, learner, app):
             pytest.skip("the query plan text checked here is SQLite's")
         path = db.engine.url.database
     take_quiz(client, app, "beta", right=False)
-    with counted_statements(app) as seen:
+    with count_statements() as seen:
         client.get("/modules/alpha")
         client.get("/modules/alpha/quiz")
     reads = [(s, p) for s, p in seen if "FROM attempts" in s and s.lstrip().startswith("SELECT")]
@@ -143,26 +134,15 @@ def test_passed_module_shows_geslaagd_and_best_score(client, learner, app):
     assert 'href="/modules/beta">Ga verder: Bèta' in page
 
 
-def test_assigned_modules_come_first_with_deadline_days_and_te_laat(client, learner, app):
-    with app.app_context():
-        team = Team(name="Balie")
-        db.session.add(team)
-        db.session.flush()
-        db.session.add(Membership(user_id=learner.id, team_id=team.id))
-        db.session.add(
-            Assignment(module_slug="beta", team_id=team.id, due_date=today() + dt.timedelta(days=3))
-        )
-        db.session.commit()
+def test_assigned_modules_come_first_with_deadline_days_and_te_laat(
+    client, learner, make_team, make_assignment
+):
+    team = make_team("Balie", [learner])
+    make_assignment("beta", team_id=team, due=today() + dt.timedelta(days=3))
     page = client.get("/").text
     assert page.index("Bèta") < page.index("Alfa")
     assert "Deadline:" in page and "nog 3 dagen" in page
-    with app.app_context():
-        db.session.add(
-            Assignment(
-                module_slug="alpha", user_id=learner.id, due_date=today() - dt.timedelta(days=1)
-            )
-        )
-        db.session.commit()
+    make_assignment("alpha", user_id=learner.id, due=today() - dt.timedelta(days=1))
     page = client.get("/").text
     assert page.index("Alfa") < page.index("Bèta")
     assert "Te laat" in page
@@ -183,9 +163,9 @@ def test_progress_page_lists_attempts_with_date_score_and_result_link(client, le
 
 
 @pytest.mark.parametrize("path", ["/", "/modules/alpha", "/voortgang"])
-def test_learner_pages_need_few_sql_statements(client, learner, app, path):
+def test_learner_pages_need_few_sql_statements(client, learner, app, path, count_statements):
     take_quiz(client, app, "alpha", right=False)
     take_quiz(client, app, "beta", right=True)
-    with counted_statements(app) as seen:
+    with count_statements() as seen:
         assert client.get(path).status_code == 200
     assert len(seen) <= 4, f"{path}: {len(seen)} statements"

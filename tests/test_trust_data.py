@@ -11,7 +11,7 @@ from klantwijs.core.db import db
 from klantwijs.models import Answer, Attempt, Team, User
 from klantwijs.ops.backup import backup_command, restore_command
 from tests.conftest import empty_tables
-from tests.trust_helpers import add_user, fresh_world, row_counts, table_snapshot
+from tests.trust_helpers import add_user, client_as, fresh_world, row_counts, table_snapshot
 
 
 def _add_answers(app, world):
@@ -142,6 +142,33 @@ def test_deleting_a_team_or_deactivating_a_person_keeps_attempts(make_app):
     after = row_counts(app)
     assert after["attempts"] == before["attempts"] == 3
     assert after["users"] == before["users"]
+
+
+def test_hr_actions_never_delete_attempts(make_app):
+    """Deleting a team, removing a member, deactivating a person: every attempt stays."""
+    app = make_app()
+    world = fresh_world(app)
+    hr = client_as(app, world, "hr")
+    before = row_counts(app)
+    learner_id, team_id = world.users["learner"].id, world.ids["team_id"]
+    assert hr.post(f"/beheer/teams/{team_id}/leden/{learner_id}/verwijderen").status_code == 302
+    assert hr.post(f"/beheer/teams/{team_id}/verwijderen").status_code == 302
+    assert hr.post(f"/beheer/medewerkers/{learner_id}/deactiveren").status_code == 302
+    assert hr.post(f"/beheer/medewerkers/{world.users['other'].id}/deactiveren").status_code == 302
+    after = row_counts(app)
+    assert after["teams"] == before["teams"] - 1
+    assert after["attempts"] == before["attempts"] and after["answers"] == before["answers"]
+    assert after["users"] == before["users"]
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(Attempt.id)).where(Attempt.user_id == learner_id)
+            )
+            == 2
+        )
+    # The person's history is still in Beheer, marked inactive.
+    page = hr.get(f"/beheer/medewerkers/{learner_id}").text
+    assert "inactief" in page.lower() or "gedeactiveerd" in page.lower()
 
 
 def test_backup_and_restore_from_the_command_line(make_app, migrated, tmp_path):

@@ -25,12 +25,14 @@ import sqlalchemy as sa
 
 from klantwijs.core.db import db
 from klantwijs.models import Answer, Attempt, User
-from tests.conftest import DATA, PASSWORD, ROOT
-from tests.trust_helpers import Http, add_user, answer_form
+from tests.conftest import DATA, PASSWORD, ROOT, csrf_token_from
+from tests.learner_helpers import answer_form
+from tests.trust_helpers import Http, add_user
 
 pytestmark = pytest.mark.slow
 
 N = 20
+SECRET_KEY = "trust-suite-secret"  # the server's and the test app's: answer_form needs it
 REDIS_URL = "redis://127.0.0.1:6379/7"
 # Other test runs may share Redis (and 127.0.0.1): this run talks from a loopback address of
 # its own and uses e-mail addresses with its own tag, so only its own limit keys are touched.
@@ -100,12 +102,14 @@ def server(migrated, tmp_path_factory):
     log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
     env = {
         **os.environ,
-        "SECRET_KEY": "trust-suite-secret",
+        "SECRET_KEY": SECRET_KEY,
         "DATABASE_URL": migrated,
         "SESSION_COOKIE_SECURE": "0",
         "LESSONS_DIR": str(DATA / "lessons"),
         "QUIZ_DIR": str(DATA / "quiz"),
         "RATELIMIT_STORAGE_URI": REDIS_URL if redis_client else "memory://",
+        # No PASSWORD_HASH_METHOD: the server hashes with scrypt, as in production, so the
+        # registrations raced here overlap for the length of a real hash.
     }
     gunicorn = Path(sys.executable).parent / "gunicorn"
     with open(log, "wb") as out:
@@ -144,7 +148,7 @@ def server(migrated, tmp_path_factory):
 @pytest.fixture
 def live(server, make_app):
     """The server, a clean database and rate-limit store before and after, a clean log."""
-    app = make_app()  # empties the tables after the test
+    app = make_app(SECRET_KEY=SECRET_KEY)  # empties the tables after the test
     server.forget_limits()
     server.new_log()
     yield server, app
@@ -164,11 +168,8 @@ def together(n: int, work) -> list:
 
 
 def _register_data(client: Http, email: str, name: str) -> dict:
-    token = re.search(
-        r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/account-aanmaken").text
-    )
     return {
-        "csrf_token": token.group(1),
+        "csrf_token": csrf_token_from(client.get("/account-aanmaken").text),
         "name": name,
         "email": email,
         "password": PASSWORD,
@@ -231,7 +232,11 @@ def _learner_in_quiz(server, app) -> tuple[Http, int, list[str]]:
 def test_twenty_simultaneous_hand_ins_grade_once(live):
     server, app = live
     client, attempt_id, questions = _learner_in_quiz(server, app)
-    forms = [answer_form(client.get(path).text) for path in questions]
+    token = client.token()
+    forms = [
+        {**answer_form(app, attempt_id, number), "csrf_token": token}
+        for number in range(1, len(questions) + 1)
+    ]
     for path, form in zip(questions, forms, strict=True):
         assert client.post(path, form).status == 302
     token = client.token()
@@ -257,8 +262,13 @@ def test_twenty_simultaneous_hand_ins_grade_once(live):
 def test_two_tabs_saving_answers_lose_nothing(live):
     server, app = live
     client, attempt_id, questions = _learner_in_quiz(server, app)
-    forms = {
-        path: [answer_form(client.get(path).text, pick) for pick in (0, 1)] for path in questions
+    token = client.token()
+    forms = {  # a right and a wrong answer to each question: two different saves
+        path: [
+            {**answer_form(app, attempt_id, number, right), "csrf_token": token}
+            for right in (True, False)
+        ]
+        for number, path in enumerate(questions, 1)
     }
     tab_a, tab_b = client.clone(), client.clone()
     # Different questions at the same moment: both answers are kept.
@@ -302,14 +312,12 @@ def test_failed_logins_are_limited_across_workers(live, make_user):
     clients = [server.client() for _ in range(12)]
     pages = []
     for c in clients:  # new connections: gunicorn spreads them over its 4 workers
-        pages.append(
-            c.form_post("/inloggen", {"email": user.email, "password": "fout fout fout 1"})
-        )
+        pages.append(c.login(user.email, "fout fout fout 1"))
     statuses = [p.status for p in pages]
     # LOGIN_LIMIT_PER_ACCOUNT is 5 per 10 minutes: with per-worker memory it would take 20.
     assert statuses[:5] == [401] * 5, statuses
     assert set(statuses[5:]) == {429}, statuses
-    blocked = clients[-1].form_post("/inloggen", {"email": user.email, "password": PASSWORD})
+    blocked = clients[-1].login(user.email)
     assert blocked.status == 429
     assert re.search(r"Probeer het over \d+ (minuut|minuten) opnieuw", blocked.text)
     with app.app_context():
@@ -339,7 +347,7 @@ def test_twenty_simultaneous_invitation_uses_set_one_password(live):
     tabs = [server.client() for _ in range(N)]
     forms = []
     for i, tab in enumerate(tabs):
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', tab.get(path).text).group(1)
+        token = csrf_token_from(tab.get(path).text)
         password = f"wachtwoord nummer {i:02d} lang genoeg"
         forms.append({"csrf_token": token, "password": password, "password_repeat": password})
     pages = together(N, lambda i: tabs[i].post(path, forms[i]))
@@ -458,7 +466,7 @@ def test_every_worker_shows_hr_the_latest_results(live):
     assert client.post(f"/pogingen/{attempt_id}/inleveren", {"csrf_token": token}).status == 302
     assert {r[7] for r in rows()} == {"0%"}, "a worker served a report from before the hand-in"
     person = hr.get(f"/beheer/medewerkers/{learner_id}/deactiveren")
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', person.text).group(1)
+    token = csrf_token_from(person.text)
     done = hr.post(f"/beheer/medewerkers/{learner_id}/deactiveren", {"csrf_token": token})
     assert done.status == 302
     assert all(r[0].endswith("(inactief)") for r in rows()), "a worker missed the deactivation"

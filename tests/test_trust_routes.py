@@ -139,6 +139,8 @@ def test_access_matrix(make_app, endpoint, method, row):
                 f"{response.headers.get('Location', '')} (expected {expected})"
             )
         assert response.status_code != 500, f"{role}: {method} {path} → 500"
+        if response.status_code == 403:
+            assert "Geen toegang" in response.text, f"{role}: {method} {path}: not the 403 page"
         problems = header_problems(response)
         if response.mimetype == "text/html":
             problems += foreign_loads(response.text)

@@ -22,20 +22,10 @@ import sqlalchemy as sa
 from klantwijs.accounts.passwords import hash_password
 from klantwijs.core.db import db
 from klantwijs.models import Attempt, Invitation, Membership, Team, User, utcnow
-from tests.conftest import PASSWORD, empty_tables
+from tests.conftest import PASSWORD, csrf_token_from, empty_tables, log_in
 
 ROLES = ("anonymous", "learner", "other", "hr", "admin")
 STATE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-
-# One scrypt hash for every test account: creating a world costs milliseconds, not seconds.
-_PASSWORD_HASH: str | None = None
-
-
-def password_hash() -> str:
-    global _PASSWORD_HASH
-    if _PASSWORD_HASH is None:
-        _PASSWORD_HASH = hash_password(PASSWORD)
-    return _PASSWORD_HASH
 
 
 # --- Expected outcomes ------------------------------------------------------------------------
@@ -113,7 +103,7 @@ def add_user(role: str, email: str, name: str, active: bool = True, password: bo
         name=name,
         role=role,
         active=active,
-        password_hash=password_hash() if password else None,
+        password_hash=hash_password(PASSWORD) if password else None,  # the app's (cheap) method
     )
     db.session.add(user)
     db.session.flush()
@@ -244,23 +234,6 @@ def client_as(app, world: World, role: str):
             sess["_user_id"] = user.get_id()
             sess["_fresh"] = True
     return client
-
-
-def real_login(client, email: str, password: str = PASSWORD):
-    """Log in through the form, CSRF token included (works with CSRF on or off)."""
-    token = csrf_token_from(client.get("/inloggen").text)
-    data = {"email": email, "password": password}
-    if token:
-        data["csrf_token"] = token
-    return client.post("/inloggen", data=data)
-
-
-_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
-
-
-def csrf_token_from(html: str) -> str | None:
-    match = _TOKEN.search(html)
-    return (match.group(1) or match.group(2)) if match else None
 
 
 def rules(app, methods=None):
@@ -446,20 +419,4 @@ class Http:
         raise AssertionError("no page with a CSRF token")
 
     def login(self, email: str, password: str = PASSWORD) -> Page:
-        return self.form_post("/inloggen", {"email": email, "password": password})
-
-
-def answer_form(html: str, pick: int = 0) -> dict[str, Any]:
-    """A valid answer for the question page: option number ``pick``, or a changed order."""
-    token = csrf_token_from(html)
-    data: dict[str, Any] = {"csrf_token": token, "ga": "volgende"}
-    places = re.findall(r'<select[^>]*name="(plaats-[^"]+)"', html)
-    if places:
-        order = (
-            list(range(len(places), 0, -1)) if pick % 2 == 0 else [2, 1, *range(3, len(places) + 1)]
-        )
-        data.update({name: str(p) for name, p in zip(places, order, strict=True)})
-        return data
-    values = re.findall(r'<input[^>]*name="antwoord"[^>]*value="([^"]+)"', html)
-    data["antwoord"] = values[pick % len(values)]
-    return data
+        return log_in(self, email, password)

@@ -4,12 +4,13 @@ import gzip
 from functools import cache
 from importlib import resources
 
+from flask import current_app, has_app_context
 from werkzeug.security import check_password_hash, generate_password_hash
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256
-# Hash checked when no account matches, so a wrong e-mail costs as much time as a wrong password.
-_DUMMY_HASH = generate_password_hash("klantwijs-dummy-password")
+# werkzeug's default. PASSWORD_HASH_METHOD overrides it, for tests only (tests/conftest.py).
+DEFAULT_HASH_METHOD = "scrypt"
 
 
 @cache
@@ -31,13 +32,27 @@ def password_problem(password: str) -> str | None:
     return None
 
 
+def hash_method() -> str:
+    """The app's PASSWORD_HASH_METHOD; scrypt outside an app or when unset."""
+    if has_app_context():
+        return current_app.config.get("PASSWORD_HASH_METHOD") or DEFAULT_HASH_METHOD
+    return DEFAULT_HASH_METHOD
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    """Checked when no account matches, so a wrong e-mail costs as much time as a wrong
+    password: made with the same method as real hashes, once per method."""
+    return generate_password_hash("klantwijs-dummy-password", method=method)
+
+
 def hash_password(password: str) -> str:
-    return generate_password_hash(password)  # scrypt, werkzeug's default
+    return generate_password_hash(password, method=hash_method())
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Compare in constant time; an account without a password never matches."""
     if not password_hash:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(hash_method()), password)
         return False
     return check_password_hash(password_hash, password)

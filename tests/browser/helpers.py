@@ -1,8 +1,20 @@
-"""Checks every browser test can use: axe, sideways scrolling, tap target size."""
+"""What every browser test can use: logging in, axe, sideways scrolling, tap target size."""
 
 from axe_playwright_python.sync_playwright import Axe
 
+from tests.conftest import PASSWORD
+
 _axe = Axe()
+
+
+def log_in(page, email, password=PASSWORD, tap=False) -> None:
+    """Log in through the form as a person would (a tap on a phone); wait for Mijn cursus."""
+    page.goto("/inloggen")
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(password)
+    button = page.get_by_role("button", name="Inloggen")
+    button.tap() if tap else button.click()
+    page.get_by_role("heading", name="Mijn cursus").wait_for()
 
 
 def assert_accessible(page) -> None:

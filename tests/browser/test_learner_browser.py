@@ -4,10 +4,13 @@ import re
 
 import pytest
 
-from klantwijs.core.db import db
-from klantwijs.models import Attempt
-from tests.browser.helpers import assert_accessible, assert_no_sideways_scroll, small_tap_targets
-from tests.conftest import PASSWORD
+from tests import learner_helpers
+from tests.browser.helpers import (
+    assert_accessible,
+    assert_no_sideways_scroll,
+    log_in,
+    small_tap_targets,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -26,14 +29,6 @@ WRONG = {
 }
 
 
-def log_in(page, email):
-    page.goto("/inloggen")
-    page.get_by_label("E-mailadres").fill(email)
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    page.get_by_role("heading", name="Mijn cursus").wait_for()
-
-
 def check_page(page, phone):
     assert_accessible(page)
     if phone:
@@ -43,12 +38,7 @@ def check_page(page, phone):
 def use_whole_pool(app, page):
     """Make the open attempt hold every question, so each type shows up once."""
     attempt_id = int(re.search(r"/pogingen/(\d+)/", page.url)[1])
-    with app.app_context():
-        attempt = db.session.get(Attempt, attempt_id)
-        quiz = app.extensions["course"].get(attempt.module_slug).quiz
-        attempt.question_ids = [q.id for q in quiz.questions]
-        attempt.max_score = len(quiz.questions)
-        db.session.commit()
+    learner_helpers.use_whole_pool(app, attempt_id)
     page.reload()
     return attempt_id
 
