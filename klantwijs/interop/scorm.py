@@ -111,6 +111,18 @@ def module_data(module: Module, version: str) -> dict:
     }
 
 
+def scrollable_tables(html: str) -> str:
+    """A wide table scrolls on its own on a phone, in a region the keyboard can reach."""
+    parts = html.split("<table>")
+    out = parts[0]
+    for number, rest in enumerate(parts[1:], 1):
+        region = (
+            f'<div class="table-scroll" tabindex="0" role="region" aria-label="Tabel {number}">'
+        )
+        out += region + "<table>" + rest.replace("</table>", "</table></div>", 1)
+    return out
+
+
 def sco_files(module: Module, version: str) -> dict[str, bytes]:
     """The files of one module's SCO, by their path in the package."""
     page = (
@@ -118,6 +130,7 @@ def sco_files(module: Module, version: str) -> dict[str, bytes]:
         .get_template("index.html")
         .render(
             module=module,
+            lesson_html=scrollable_tables(module.lesson.html),
             minutes=plural(module.lesson.reading_minutes, "minuut", "minuten"),
         )
     )

@@ -204,7 +204,7 @@
     var body = q.kind === 'sequencing' ? ordering(q, i) : choices(q, i);
     var last = i === total - 1;
     show([
-      el('p', { className: 'meta', text: data.title }),
+      el('h1', { text: data.title }),
       title,
       el('progress', { className: 'quiz-bar', max: String(total), value: String(i + 1), 'aria-hidden': 'true' }),
       q.situation ? el('figure', { className: 'bubble-figure' }, [
@@ -316,7 +316,7 @@
       list.appendChild(el('li', {}, [item]));
     });
     show([
-      el('p', { className: 'meta', text: data.title }),
+      el('h1', { text: data.title }),
       title,
       open ? el('p', { className: 'warning', text: 'Niet beantwoord: ' + open + (open === 1 ? ' vraag' : ' vragen') + '. Een vraag zonder antwoord telt als fout.' }) : null,
       list,
@@ -385,7 +385,7 @@
     var percent = Math.round(state.r.p / total * 100);
     var title = heading('Uitslag');
     var nodes = [
-      el('p', { className: 'meta', text: data.title }),
+      el('h1', { text: data.title }),
       title,
       el('div', { className: 'score-card ' + (state.r.ok ? 'is-passed' : 'is-failed') }, [
         el('p', { className: 'score', text: 'Score: ' + points(state.r.p) + ' van ' + total + ' (' + percent + '%)' }),
