@@ -24,7 +24,7 @@ run: $(STAMP) $(SECRET)
 	SECRET_KEY="$$(cat $(SECRET))" SESSION_COOKIE_SECURE=0 FLASK_APP=app \
 		$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: $(STAMP) interop-tools
+test: $(STAMP) interop-tools oidc-provider
 	$(BIN)/python -m pytest
 
 # Real consumers for the SCORM/xAPI/GIFT tests: npm packages (only where npm exists; without
@@ -44,6 +44,18 @@ $(INTEROP)/node_modules/.package-lock.json: $(INTEROP)/package-lock.json
 $(RALPH):
 	$(PYTHON) -m venv $(INTEROP)/.venv-ralph
 	$(INTEROP)/.venv-ralph/bin/python -m pip install --quiet 'ralph-malph[cli,lrs]==5.1.0' 'requests>=2.31,<3'
+
+# The real OpenID Provider for the single sign-on tests (only where npm exists; without it
+# those tests skip, and fail under CI=true or REQUIRE_BROWSER=1).
+OIDC := tests/oidc
+.PHONY: oidc-provider
+oidc-provider:
+	@if command -v npm >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory $(OIDC)/node_modules/.package-lock.json; \
+	else echo "npm not found: the single sign-on tests will skip"; fi
+
+$(OIDC)/node_modules/.package-lock.json: $(OIDC)/package-lock.json
+	npm ci --prefix $(OIDC) --ignore-scripts --no-audit --no-fund --loglevel=error
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -35,6 +35,14 @@ DEFAULTS = {
     # werkzeug's method string; scrypt (werkzeug's default, as accounts/passwords.py). For tests
     # only: tests/conftest.py sets a cheap "pbkdf2:sha256:1000", as bench/dataset.py does.
     "PASSWORD_HASH_METHOD": "scrypt",
+    # OpenID Connect single sign-on (accounts/oidc.py): off while OIDC_ISSUER is empty.
+    "OIDC_ISSUER": "",
+    "OIDC_CLIENT_ID": "",
+    "OIDC_CLIENT_SECRET": "",
+    "OIDC_BUTTON_LABEL": "Inloggen met je werkaccount",
+    "OIDC_ALLOWED_DOMAINS": [],
+    "OIDC_ONLY": False,
+    "OIDC_GROUPS_CLAIM": "",
 }
 
 # Environment variables read by the factory, and how each is parsed.
@@ -58,6 +66,15 @@ _ENV = {
     "BASE_URL": str,
     "SESSION_COOKIE_SECURE": lambda v: v.strip().lower() not in {"0", "false", "no", ""},
     "PASSWORD_HASH_METHOD": str,  # tests only; never lower it in production
+    "OIDC_ISSUER": str,
+    "OIDC_CLIENT_ID": str,
+    "OIDC_CLIENT_SECRET": str,
+    "OIDC_BUTTON_LABEL": str,
+    "OIDC_ALLOWED_DOMAINS": lambda v: [
+        d.strip().lower().lstrip("@") for d in v.split(",") if d.strip()
+    ],
+    "OIDC_ONLY": lambda v: v.strip().lower() in {"1", "true", "yes", "ja"},
+    "OIDC_GROUPS_CLAIM": str,
 }
 
 

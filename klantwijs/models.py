@@ -280,3 +280,37 @@ class XapiStatement(db.Model):
     tries: Mapped[int] = mapped_column(default=0)
     next_try_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class OidcIdentity(db.Model):
+    """A person's account at an OpenID provider: the (issuer, sub) pair finds them at every
+    single sign-on, also after their e-mail address changed. One per person and issuer."""
+
+    __tablename__ = "oidc_identities"
+    __table_args__ = (
+        sa.UniqueConstraint("issuer", "subject"),
+        sa.UniqueConstraint("user_id", "issuer"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    issuer: Mapped[str] = mapped_column(sa.String(255))
+    # The provider's `sub` claim: at most 255 ASCII characters (OpenID Connect Core 2).
+    subject: Mapped[str] = mapped_column(sa.String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class GroupTeam(db.Model):
+    """A directory group (a value of the OIDC_GROUPS_CLAIM claim) whose members belong to a
+    team; set in Beheer, followed at every single sign-on."""
+
+    __tablename__ = "group_teams"
+    __table_args__ = (sa.UniqueConstraint("group_name", "team_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_name: Mapped[str] = mapped_column(sa.String(255))
+    team_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("teams.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

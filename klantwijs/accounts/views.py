@@ -20,9 +20,9 @@ from ..core.db import db
 from ..core.errors import render_error
 from ..core.extensions import rate_limit
 from ..core.forms import ConfirmForm as RequestLinkForm
-from ..core.mail import MailError, mail_configured
+from ..core.mail import MailError, absolute_url, mail_configured
 from ..models import User
-from . import throttle
+from . import oidc, throttle
 from .forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -74,13 +74,30 @@ def _failed(response) -> bool:
     return response.status_code != 302
 
 
+# OIDC_ONLY=1: one answer for every password login that is not an admin's (no hint whether
+# the password was right).
+ADMINS_ONLY = (
+    "Inloggen met een wachtwoord kan alleen voor beheerders. Gebruik Inloggen met je werkaccount."
+)
+
+
+def _password_refused(user: User | None) -> bool:
+    """With OIDC_ONLY=1 only admins use a password (break-glass); everyone else uses SSO."""
+    return oidc.password_login_closed(current_app.config) and not (user and user.is_admin)
+
+
+def _admins_only():
+    return render_template("auth/oidc_refused.html", message=ADMINS_ONLY, retry=True), 403
+
+
 @bp.route("/account-aanmaken", methods=["GET", "POST"])
 @rate_limit("30 per hour", methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("learn.home"))
     form = RegisterForm()
-    closed = not current_app.config["REGISTRATION_OPEN"]
+    oidc_only = oidc.password_login_closed(current_app.config)
+    closed = not current_app.config["REGISTRATION_OPEN"] or oidc_only
     if closed and request.method == "POST":
         abort(403)
     status = 200
@@ -103,7 +120,9 @@ def register():
                 return redirect(url_for("learn.home"))
     elif form.errors:
         status = 422
-    return render_template("auth/register.html", form=form, closed=closed), status
+    return render_template(
+        "auth/register.html", form=form, closed=closed, oidc_only=oidc_only
+    ), status
 
 
 @bp.route("/inloggen", methods=["GET", "POST"])
@@ -124,8 +143,11 @@ def login():
         user = find_user_by_email(form.email.data)
         # The same work for a known and an unknown e-mail: no timing tells which exists.
         right = verify_password(user.password_hash if user else None, form.password.data)
-        if user is None or not right:
+        if not right:
             throttle.record_failure(form.email.data, address)
+        if _password_refused(user if right else None):
+            return _admins_only()
+        if user is None or not right:
             form.password.errors.append("Het e-mailadres of het wachtwoord klopt niet.")
             status = 401
         elif not user.active:
@@ -138,17 +160,37 @@ def login():
             return redirect(safe_next(request.args.get("next")) or url_for("learn.home"))
     elif form.errors:
         status = 422
-    return render_template("auth/login.html", form=form), status
+    # With OIDC_ONLY=1 the form is hidden; /inloggen?wachtwoord=1 shows it (break-glass).
+    show_form = not oidc.password_login_closed(current_app.config) or "wachtwoord" in request.args
+    if request.method == "POST" and not show_form:
+        return _admins_only()
+    return render_template(
+        "auth/login.html",
+        form=form,
+        oidc=oidc.enabled(current_app.config),
+        show_form=show_form,
+        next_page=safe_next(request.args.get("next")),
+    ), status
 
 
 @bp.post("/uitloggen")
 def logout():
-    """End this and every other session of the user (a copied cookie stops working too)."""
+    """End this and every other session of the user (a copied cookie stops working too);
+    after single sign-on, also at the provider when it offers that (RP-initiated logout)."""
+    provider_logout = None
     if current_user.is_authenticated:
+        if session.get("oidc_login"):
+            provider_logout = oidc.end_session_url(
+                session.get("oidc_id_token"), absolute_url("auth.login")
+            )
         end_sessions(current_account())
     logout_user()
     session.clear()
     flash("Je bent uitgelogd.", "info")
+    if provider_logout:
+        # A page, not a redirect: the CSP's form-action 'self' blocks a form's redirect chain
+        # to another site. It goes on by itself (meta refresh) or with the link.
+        return render_template("auth/logged_out.html", provider_logout=provider_logout)
     return redirect(url_for("auth.login"))
 
 
@@ -197,6 +239,8 @@ def set_password_from_invitation(token: str):
     if problem:
         return _link_problem_page(problem, token)
     user = db.session.get(User, invitation.user_id)
+    if _password_refused(user):
+        return _admins_only()
     form = SetPasswordForm()
     status = 200
     if form.validate_on_submit():
@@ -239,7 +283,7 @@ def forgot_password():
     mail = mail_configured()
     if mail and form.validate_on_submit():
         user = find_user_by_email(form.email.data)
-        if user is not None and user.active:
+        if user is not None and user.active and not _password_refused(user):
             try:
                 mail_reset_link(user)
             except MailError:

@@ -1,7 +1,7 @@
 """Beheer's URL map: path, endpoint, view and methods, one line each (indico style)."""
 
 from . import bp
-from .views import assignments, imports, people, reports, teams
+from .views import assignments, groups, imports, people, reports, teams
 
 _GET, _POST, _BOTH = ["GET"], ["POST"], ["GET", "POST"]
 ROUTES = [
@@ -16,6 +16,8 @@ ROUTES = [
     ("/medewerkers/importeren", "import_people", imports.upload, _BOTH),
     ("/medewerkers/importeren/bevestigen", "import_confirm", imports.confirm, _POST),
     ("/teams", "teams", teams.teams, _BOTH),
+    ("/teams/groepen", "group_teams", groups.group_teams, _BOTH),
+    ("/teams/groepen/ontkoppelen", "unlink_group", groups.unlink_group, _BOTH),  # ?koppeling=
     ("/teams/<int:team_id>", "team", teams.team, _GET),
     ("/teams/<int:team_id>/naam", "rename_team", teams.rename, _POST),
     ("/teams/<int:team_id>/leden", "add_members", teams.add_members, _POST),
