@@ -240,3 +240,56 @@ def test_the_sco_is_accessible_at_360_pixels(phone, lms_site, screen):
     assert_accessible(phone)
     # A choice is tapped on its label (the whole card); the radio button sits inside it.
     assert small_tap_targets(phone, "button, label, select, summary") == []
+
+
+def test_the_sco_grades_every_answer_as_the_app_does(phone, lms_site):
+    """Every question of the real course, with many answers (right, wrong, partly right,
+    unanswered): the SCO's grader in the browser gives the app's score."""
+    import itertools
+    import random
+
+    from klantwijs.learning.questions import grade
+
+    course = load_course(ROOT / "lessons", ROOT / "quiz")
+    phone.goto(f"{lms_site}/echt12/stopt/index.html")
+    rng = random.Random(18)
+    cases = []
+    for module in course.modules:
+        for question in module.quiz.questions:
+            items = list(question.steps or question.options)
+            indexes = list(range(len(items)))
+            answers = [[]]
+            if question.type == "ordering":
+                answers += [rng.sample(indexes, len(indexes)) for _ in range(6)] + [indexes]
+            else:
+                answers += [list(c) for n in (1, 2, 3) for c in itertools.combinations(indexes, n)]
+            for answer in answers:
+                ids = [items[i].id for i in answer]
+                response = ids[0] if question.type in ("single", "scenario") and ids else ids
+                if question.type in ("single", "scenario") and len(ids) > 1:
+                    continue
+                expected = grade(question, response or None)
+                cases.append((module.slug, question.id, answer, expected))
+    scores = phone.evaluate(
+        """async (cases) => {
+            const modules = {};
+            for (const [slug] of cases) {
+                if (!modules[slug]) {
+                    const text = await (await fetch(`/echt12/${slug}/data.js`)).text();
+                    modules[slug] = JSON.parse(text.replace('window.KLANTWIJS_SCO = ', '').replace(/;\\s*$/, ''));
+                }
+            }
+            return cases.map(([slug, qid, answer]) => {
+                const q = modules[slug].questions.find((x) => x.id === qid);
+                return window.KlantwijsSco.grade(q, answer);
+            });
+        }""",
+        [[slug, qid, answer] for slug, qid, answer, _ in cases],
+    )
+    mismatches = [
+        (slug, qid, answer, expected, got)
+        for (slug, qid, answer, expected), got in zip(cases, scores, strict=True)
+        if abs(expected - got) > 1e-9
+    ]
+    assert len(cases) > 500
+    assert mismatches == []

@@ -161,6 +161,9 @@
     return Math.max(0, (hits - (answer.length - hits)) / right);
   }
 
+  /* The grader, for the test that holds it to the app's (tests/browser/test_scorm_browser.py). */
+  window.KlantwijsSco = { grade: grade };
+
   /* --- Building the screens (text only through textContent) ------------------------------- */
 
   function el(tag, attrs, children) {
