@@ -134,7 +134,8 @@ class TestProvider:
 
 @pytest.fixture(scope="session", name="oidc_server")
 def oidc_server_fixture(tmp_path_factory):
-    """provider.mjs on a free 127.0.0.1 port for the whole run; stopped afterwards."""
+    """provider.mjs on a free 127.0.0.1 port, stopped afterwards. Session-scoped, but each
+    test module that imports it gets its own (pytest keys fixtures by where they are found)."""
     reason = _unavailable()
     if reason:
         if _required():
