@@ -180,6 +180,8 @@ class Answer(db.Model):
     response: Mapped[Any] = mapped_column(sa.JSON)
     # 0..1, set when the attempt is graded (practice: when answered).
     score: Mapped[float | None]
+    # Practice: how often Controleer checked this answer (a wrong first try may try again).
+    tries: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     attempt: Mapped[Attempt] = relationship(back_populates="answers")

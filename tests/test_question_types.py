@@ -25,7 +25,7 @@ from klantwijs.learning.questions import (
     grade,
     type_of,
 )
-from klantwijs.models import Attempt
+from klantwijs.models import Attempt, utcnow
 from tests.conftest import DATA, PASSWORD
 
 ROOT = Path(__file__).parent.parent
@@ -116,6 +116,47 @@ def test_an_ordering_list_never_starts_in_the_right_order():
         assert sorted(steps) == list("abcd") and steps != list("abcd")
 
 
+def test_the_first_order_is_uniform_over_the_orders_that_are_not_right():
+    """Written to fail: a shuffle that came out right was rotated, so for 3 steps the order
+    'last step first' was shown 1/3 of the time, and moving the last step to the top was
+    right 33% of the time. Now each of the 5 wrong orders comes about 1/5 of the time."""
+    three = Question(
+        id="drie", type="ordering", prompt="?", steps=tuple(Step(s, s.upper()) for s in "abc")
+    )
+    kind = type_of(three)
+    seeds = 12_000
+    counts: dict[tuple[str, ...], int] = {}
+    for seed in range(seeds):
+        order = tuple(s.id for s in kind.shown_items(three, seed))
+        counts[order] = counts.get(order, 0) + 1
+    assert ("a", "b", "c") not in counts and len(counts) == 5
+    for order, count in counts.items():  # expected 2,400 each; σ ≈ 44
+        assert 2_200 < count < 2_600, (order, count)
+    last_to_top = sum(c for o, c in counts.items() if (o[-1], *o[:-1]) == ("a", "b", "c"))
+    assert last_to_top / seeds < 0.22
+
+
+def test_place_fields_take_ascii_digits_only():
+    """Written to fail: '²' and '①' passed isdigit() and broke int() (a 500); '٣' and '１'
+    were read as places."""
+    shown = show(ORDERING, SECRET, 1, 7)
+    kind = type_of(ORDERING)
+    values = _values(shown, list("abcd"))
+    for odd in ("²", "①", "٣", "１", " 1", "1 ", "+1", "0x1", "1.0", "-1"):
+        form = MultiDict({f"plaats-{v}": str(i) for i, v in enumerate(values, 1)})
+        form[f"plaats-{values[0]}"] = odd
+        with pytest.raises(BadAnswer) as refused:
+            kind.parse(shown, form)
+        assert not isinstance(refused.value, MistakenAnswer)
+        assert "Kies voor elke stap een plaats" in refused.value.message
+
+
+def test_multi_questions_say_how_they_count():
+    assert type_of(MULTI).rule.startswith("Zo telt deze vraag")
+    assert "Alles aanvinken levert dus niets op" in type_of(MULTI).rule
+    assert type_of(SINGLE).rule is None
+
+
 def _values(shown, ids):
     value_of = {item.id: value for value, item in shown.items}
     return [value_of[i] for i in ids]
@@ -176,6 +217,23 @@ def test_reviews_explain_each_type():
     assert type_of(ORDERING).review(4, ORDERING, None, 0.0).verdict == "Niet beantwoord"
 
 
+def test_reviews_leave_the_key_out_unless_revealed_or_right():
+    single = type_of(SINGLE).review(1, SINGLE, "b", 0.0, reveal=False)
+    assert single.right == [] and not single.key_shown and [o.id for o in single.chosen] == ["b"]
+    blank = type_of(MULTI).review(2, MULTI, None, 0.0, reveal=False)
+    assert blank.right == [] and not blank.key_shown
+    right = type_of(MULTI).review(2, MULTI, ["a", "c"], 1.0, reveal=False)
+    assert right.key_shown and [o.id for o in right.right] == ["a", "c"]
+    order = type_of(ORDERING).review(3, ORDERING, list("bacd"), 0.67, reveal=False)
+    assert not order.key_shown
+    assert [(p.step.id, p.in_place, p.right_place) for p in order.placed] == [
+        ("b", None, None),
+        ("a", None, None),
+        ("c", None, None),
+        ("d", None, None),
+    ]
+
+
 def test_wrong_choices_for_vragen_inzicht():
     assert type_of(MULTI).wrong_choices(MULTI, ["a", "b", "d", "b"]) == ["B", "D"]
     assert type_of(ORDERING).wrong_choices(ORDERING, list("bacd")) == ["B → A → C → D"]
@@ -207,7 +265,8 @@ TRUE_FALSE_TEMPLATE = """
   </fieldset>
 {% endmacro %}
 {% macro review(r) %}
-  <p class="waar-onwaar-review">Het klopt: {{ r.right[0].text }}</p>
+  {% if r.key_shown %}<p class="waar-onwaar-review">Het klopt: {{ r.right[0].text }}</p>
+  {% else %}<p class="waar-onwaar-review">Je koos: {{ r.chosen[0].text }}</p>{% endif %}
 {% endmacro %}
 """
 
@@ -288,5 +347,23 @@ def test_a_new_type_is_answered_graded_and_reviewed_through_the_app(
     assert client.post(f"/pogingen/{attempt_id}/inleveren").status_code == 302
     result = client.get(f"/pogingen/{attempt_id}/uitslag").text
     assert "Score: <strong>0 van 1</strong>" in result
-    assert "Het klopt: Waar" in result and "Vraag 1: <span" in result
+    # Not passed yet: the type's review gets no key (the reveal rule is shared by every type).
+    assert "Je koos: Onwaar" in result and "Het klopt" not in result
+    assert "Vraag 1: <span" in result
     assert "#luisteren" in result  # the lesson link from the shared part of the review
+    with app.app_context():  # once the module is passed, the same page shows the key
+        db.session.add(
+            Attempt(
+                user_id=user.id,
+                module_slug="alpha",
+                content_version="x",
+                seed=1,
+                question_ids=["stelling"],
+                submitted_at=utcnow(),
+                score=1,
+                max_score=1,
+                passed=True,
+            )
+        )
+        db.session.commit()
+    assert "Het klopt: Waar" in client.get(f"/pogingen/{attempt_id}/uitslag").text

@@ -97,6 +97,25 @@ def test_omhoog_and_omlaag_work_without_javascript(client, learner, app):
     assert f'aria-label="Omhoog: {second.text}">Omhoog</button>' in page
 
 
+def test_multi_questions_say_how_they_count_on_the_page_and_in_the_review(client, learner, app):
+    """Written to fail: only ordering questions had "Zo telt deze vraag"."""
+    attempt_id = start_full(client, app)
+    number = number_of(app, attempt_id, "multi")
+    page = client.get(question_url(attempt_id, number)).text
+    assert "<summary>Zo telt deze vraag</summary>" in page
+    assert "Alles aanvinken levert dus niets op" in page
+    single = client.get(question_url(attempt_id, number_of(app, attempt_id, "single"))).text
+    assert "Zo telt deze vraag" not in single
+    shown = shown_question(app, attempt_id, number)
+    everything = {"antwoord": [v for v, _ in shown.items], "ga": "volgende"}
+    client.post(question_url(attempt_id, number), data=everything)
+    client.post(f"/pogingen/{attempt_id}/inleveren")
+    result = client.get(f"/pogingen/{attempt_id}/uitslag").text
+    article = result[result.index(f'id="uitleg-{number}"') :]
+    article = article[: article.index("</article>")]
+    assert "Punten: 0 van 1" in article and "Alles aanvinken levert dus niets op" in article
+
+
 def test_review_screen_lists_questions_and_hands_in(client, learner, app):
     attempt_id = start(client)
     answer_all(client, app, attempt_id)
@@ -116,12 +135,13 @@ def test_result_shows_score_verdict_answers_feedback_and_lesson_links(client, le
     page = client.get(f"/pogingen/{attempt_id}/uitslag").text
     assert re.search(r"Score: <strong>2(,\d+)? van 4</strong> \(\d+%\)", page)
     assert "Niet geslaagd" in page and "80%" in page
-    assert "Jouw volgorde:" in page and "hoort op plaats" in page
-    assert "De goede volgorde:" in page and "Eerst luisteren." in page
+    assert "Jouw volgorde:" in page
+    # Not passed: no right order or answer for the two it got wrong (tests/test_reveal_policy.py)
+    assert "hoort op plaats" not in page and "De goede volgorde:" not in page
     assert "staat de lijst precies omgekeerd, dan 0" in page  # the ordering rule, shown
     assert 'href="/modules/alpha#luisteren"' in page
-    assert ">Opnieuw proberen<" in page and ">Oefen je fouten<" in page
-    assert "Het goede antwoord:" in page or "De goede antwoorden:" in page
+    assert ">Oefen je fouten<" in page and ">Opnieuw proberen<" not in page  # practise first
+    assert "Het goede antwoord:" in page or "De goede antwoorden:" in page  # the right ones
 
 
 def test_a_perfect_result_is_geslaagd_without_practice(client, learner, app):
@@ -168,8 +188,10 @@ def test_practice_round_gives_feedback_right_away_and_leaves_the_score(client, l
     assert refused.status_code == 422 and "Kies eerst een antwoord" in refused.text
     for number in range(1, total + 1):
         data = answer_form(app, practice, number, right=number != 1, go="controleer")
-        response = client.post(question_url(practice, number), data=data)
-        assert response.location.endswith("#uitleg")
+        tries = 2 if number == 1 else 1  # a wrong answer is tried again (test_reveal_policy.py)
+        for _ in range(tries):
+            response = client.post(question_url(practice, number), data=data)
+            assert response.location.endswith("#uitleg")
         page = client.get(question_url(practice, number)).text
         assert ("Fout</span>" if number == 1 else "Goed</span>") in page
         assert "disabled" in page
@@ -262,18 +284,24 @@ def test_csrf_token_is_required_to_start_answer_and_hand_in(make_app, make_user)
 
 def test_quiz_pages_need_few_sql_statements(client, learner, app):
     from tests.test_learn import counted_statements
+    from tests.test_retakes import practise_mistakes
 
     done = take_quiz(client, app, right=False)
+    practise_mistakes(client, app)
     attempt_id = start(client)
     answer_all(client, app, attempt_id)
     for path in [
         question_url(attempt_id, 2),
         f"/pogingen/{attempt_id}/overzicht",
         f"/pogingen/{done}/uitslag",
+        "/modules/alpha/quiz",
     ]:
+        if path == "/modules/alpha/quiz":  # the intro without an open exam
+            client.post(f"/pogingen/{attempt_id}/inleveren")
         with counted_statements(app) as seen:
             assert client.get(path).status_code == 200
-        # who is signed in; the attempt with its answers
+        # who is signed in; the attempt with its answers (the result: and the learner's
+        # state of the module, for the reveal and retake rules); the intro: that state
         assert len(seen) <= 2, f"{path}: {len(seen)} statements"
 
 
@@ -287,8 +315,12 @@ def test_saving_an_answer_needs_few_sql_statements(client, learner, app):
     assert len(seen) <= 4, f"save answer: {len(seen)} statements"
 
 
-def test_handing_in_needs_four_sql_statements(client, learner, app):
-    """Who is signed in; the attempt with its answers; grade it; score the answers."""
+def test_handing_in_needs_five_sql_statements(client, learner, app):
+    """Who is signed in; claim the attempt (its row lock); the attempt with its answers, read
+    after the claim so that exactly what is read is graded; grade it; score the answers.
+
+    Was 4 (the answers were read before the grading UPDATE, so an answer saved in between was
+    stored but left out of the total: issue 12). The claim is the one statement more."""
     from tests.test_learn import counted_statements
 
     attempt_id = start(client)
@@ -296,5 +328,8 @@ def test_handing_in_needs_four_sql_statements(client, learner, app):
     with counted_statements(app) as seen:
         response = client.post(f"/pogingen/{attempt_id}/inleveren")
     assert response.status_code == 302 and response.location.endswith("/uitslag")
-    assert len(seen) <= 4, [s for s, _ in seen]
+    assert len(seen) <= 5, [s for s, _ in seen]
+    claim = next(i for i, (s, _) in enumerate(seen) if s.lstrip().startswith("UPDATE attempts"))
+    read = next(i for i, (s, _) in enumerate(seen) if "FROM attempts LEFT OUTER JOIN answers" in s)
+    assert claim < read
     assert "Geslaagd" in client.get(response.location).text

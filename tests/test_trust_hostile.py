@@ -64,6 +64,10 @@ ODD = [
     "%00",
     "x" * 100_000,
     "é" * 5000,
+    "²",  # Unicode digits: isdigit() is true, int() fails or reads them as a number
+    "①",
+    "٣",
+    "１",
 ]
 hostile_text = st.one_of(
     st.sampled_from(ODD),

@@ -33,6 +33,7 @@ def course_as_dict(course: Course) -> dict:
                 "quiz": {
                     "pass_mark": m.quiz.pass_mark,
                     "questions_per_attempt": m.quiz.questions_per_attempt,
+                    "retake_wait_minutes": m.quiz.retake_wait_minutes,
                     "questions": [question(q) for q in m.quiz.questions],
                 },
             }

@@ -28,7 +28,8 @@ from .types import CONTENT_TYPES, ContentType
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 LESSON_FIELDS = ("title", "order", "source", "summary")
-QUIZ_KEYS = {"pass_mark", "questions_per_attempt", "questions"}
+QUIZ_KEYS = {"pass_mark", "questions_per_attempt", "retake_wait_minutes", "questions"}
+MAX_RETAKE_WAIT_MINUTES = 7 * 24 * 60  # a week
 QUESTION_KEYS = {"id", "type", "prompt", "situation", "section", "main", "options", "steps"}
 OPTION_KEYS = {"id", "text", "correct", "feedback", "section"}
 STEP_KEYS = {"id", "text", "feedback", "section"}
@@ -257,11 +258,23 @@ def parse_quiz(path: Path, anchors: set[str], errors: list[str]) -> Quiz | None:
             f"{path.name}: questions_per_attempt: moet tussen 1 en {len(questions)} liggen"
         )
         per_attempt = max(1, min(10, len(questions)))
+    wait = data.get("retake_wait_minutes", 0)
+    if (
+        not isinstance(wait, int)
+        or isinstance(wait, bool)
+        or not 0 <= wait <= MAX_RETAKE_WAIT_MINUTES
+    ):
+        errors.append(
+            f"{path.name}: retake_wait_minutes: moet een geheel getal van 0 tot en met "
+            f"{MAX_RETAKE_WAIT_MINUTES} zijn (minuten)"
+        )
+        wait = 0
     return Quiz(
         questions=tuple(questions),
         version=hashlib.sha256(raw).hexdigest()[:16],
         pass_mark=pass_mark,
         questions_per_attempt=per_attempt,
+        retake_wait_minutes=wait,
         by_id={q.id: q for q in questions},
     )
 

@@ -76,6 +76,7 @@ class Quiz:
     version: str
     pass_mark: int = 80
     questions_per_attempt: int = 10
+    retake_wait_minutes: int = 0  # pause after a failed exam before Opnieuw proberen
     by_id: dict[str, Question] = field(default_factory=dict, compare=False, repr=False)
 
     @property

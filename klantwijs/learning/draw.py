@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import random
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from ..course.model import Option, Question, Quiz, Step
@@ -19,13 +20,21 @@ from .questions import type_of
 TOKEN_LENGTH = 16
 
 
-def draw_questions(quiz: Quiz, seed: int) -> list[str]:
-    """questions_per_attempt question ids in shown order; the main question is always in."""
+def draw_questions(quiz: Quiz, seed: int, avoid: Collection[str] = ()) -> list[str]:
+    """questions_per_attempt question ids in shown order; the main question is always in.
+
+    Questions in `avoid` (the previous exam's) are drawn only when the rest of the pool runs
+    short, so a retake overlaps the previous exam as little as the pool allows.
+    """
     rng = random.Random(seed)
     main = quiz.main_question
     others = [q.id for q in quiz.questions if q is not main]
-    wanted = min(quiz.questions_per_attempt, len(quiz.questions))
-    chosen = rng.sample(others, wanted - 1 if main else wanted)
+    wanted = min(quiz.questions_per_attempt, len(quiz.questions)) - (1 if main else 0)
+    avoid = set(avoid)
+    fresh = [qid for qid in others if qid not in avoid]
+    seen = [qid for qid in others if qid in avoid]
+    chosen = rng.sample(fresh, min(wanted, len(fresh)))
+    chosen += rng.sample(seen, wanted - len(chosen))
     if main:
         chosen.append(main.id)
     rng.shuffle(chosen)

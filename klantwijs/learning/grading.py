@@ -5,7 +5,8 @@ Responses hold content ids, never the opaque values shown in the page:
 - single / scenario: the chosen option id (str). 1 when it is the correct option, else 0.
 - multi: a list of chosen option ids. Partial credit: (right picks − wrong picks) divided by
   the number of right options, never below 0. Two of three right options and one wrong pick
-  gives (2 − 1) / 3 = 0.33.
+  gives (2 − 1) / 3 = 0.33; ticking every option scores 0 when there are at least as many
+  wrong options as right ones (the course's rule). MULTI_RULE says this to the learner.
 - ordering: the step ids in the learner's order. Partial credit for relative order: take the
   longest run of steps that already stand in the right order relative to each other (other
   steps may stand between them), then score (run length − 1) / (steps − 1). All in place
@@ -27,6 +28,13 @@ ORDERING_RULE = (
     "staan (er mogen andere stappen tussen staan). Staan alle stappen goed, dan krijg je "
     "het hele punt; staat de lijst precies omgekeerd, dan 0. Daartussen krijg je een deel "
     "van het punt."
+)
+
+
+MULTI_RULE = (
+    "Zo telt deze vraag: elk goed antwoord dat je aanvinkt, levert een deel van het punt op. "
+    "Elk fout antwoord dat je aanvinkt, kost een even groot deel. Minder dan 0 kan niet. "
+    "Alles aanvinken levert dus niets op."
 )
 
 

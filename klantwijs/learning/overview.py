@@ -15,6 +15,7 @@ from ..models import Attempt, AttemptKind, LessonView, utcnow
 from . import queries as q
 from . import signals
 from .assigned import assigned_to
+from .retakes import ExamState
 from .status import Status, is_overdue, module_status
 
 VIEW_INTERVAL = dt.timedelta(hours=1)
@@ -42,13 +43,14 @@ def record_lesson_view(user_id: int, slug: str) -> None:
         )
 
 
-def open_lesson(user_id: int, slug: str) -> bool:
+def open_lesson(user_id: int, slug: str) -> ExamState:
     """Read what the lesson page needs in one statement and record the view when it is due
-    (first time, or an hour after the last). True when an exam of this module is open."""
-    state = read_core(q.OPEN_EXAM_AND_LAST_VIEW, {"user_id": user_id, "slug": slug}).one()
-    if state.last_viewed_at is None or state.last_viewed_at < utcnow() - VIEW_INTERVAL:
+    (first time, or an hour after the last). Returns the learner's state of the module: an
+    open exam to continue, or the retake rule's say on a new one."""
+    row = read_core(q.LESSON_STATE, {"user_id": user_id, "slug": slug}).one()
+    if row.last_viewed_at is None or row.last_viewed_at < utcnow() - VIEW_INTERVAL:
         record_lesson_view(user_id, slug)
-    return state.open_exam_id is not None
+    return ExamState.from_row(row)
 
 
 @dataclass(frozen=True)

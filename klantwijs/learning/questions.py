@@ -11,7 +11,8 @@ learner code, and `course/` never imports `learning/`). A type declares:
 - `arrange(shown, response)`: the items as the page lists them with a saved answer;
 - `move(shown, response, value, delta)`: the Omhoog/Omlaag buttons (only ordering has them);
 - `grade(question, response)`: a pure grader from `grading.py`, a score from 0 to 1;
-- `review(number, question, response, score)`: what the learner sees after answering;
+- `review(number, question, response, score, reveal)`: what the learner sees after answering;
+  the right option(s) or order only when `review.shows_key` allows it (the reveal rule);
 - `wrong_choices(question, response)`: what Vragen-inzicht counts as the wrong answer given;
 - `template`: the partial in templates/quiz/types/ with a `form` and a `review` macro;
 - `check()` and `dump()` (from course/types.py): the author's rules and `course dump`.
@@ -23,18 +24,27 @@ choice partial when it is answered by picking options).
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..course import types
 from ..course.model import Option, Question, Step
-from .grading import ORDERING_RULE, grade_multi, grade_ordering, grade_single, steps_in_place
-from .review import PlacedStep, Reviewed, answered
+from .grading import (
+    MULTI_RULE,
+    ORDERING_RULE,
+    grade_multi,
+    grade_ordering,
+    grade_single,
+    steps_in_place,
+)
+from .review import PlacedStep, Reviewed, answered, shows_key
 
 if TYPE_CHECKING:
     from .draw import Shown
 
 MAX_VALUE_LENGTH = 64
+PLACE = re.compile(r"[0-9]{1,3}")  # ASCII digits only: '²', '①', '٣' or '１' are no place
 INCOMPLETE = "Dit formulier is niet compleet. Laad de pagina opnieuw."
 
 
@@ -74,7 +84,9 @@ class QuestionType(types.ContentType):
     def grade(self, question: Question, response) -> float:
         raise NotImplementedError
 
-    def review(self, number: int, question: Question, response, score: float) -> Reviewed:
+    def review(
+        self, number: int, question: Question, response, score: float, reveal: bool = True
+    ) -> Reviewed:
         raise NotImplementedError
 
     def wrong_choices(self, question: Question, response) -> list[str]:
@@ -109,8 +121,11 @@ class Choice(QuestionType):
             raise BadAnswer("Kies bij deze vraag één antwoord.")
         return option_ids[0] if option_ids else None
 
-    def review(self, number: int, question: Question, response, score: float) -> Reviewed:
-        """The options picked and the right ones; the lesson section of a wrong pick first."""
+    def review(
+        self, number: int, question: Question, response, score: float, reveal: bool = True
+    ) -> Reviewed:
+        """The options picked (each with its feedback) and, when the reveal rule allows, the
+        right ones; the lesson section of a wrong pick first."""
         if isinstance(response, list):
             picked = response
         else:
@@ -118,6 +133,7 @@ class Choice(QuestionType):
         options = {o.id: o for o in question.options}
         chosen = [options[p] for p in picked if p in options]
         wrong_section = next((o.section for o in chosen if not o.correct and o.section), None)
+        key = shows_key(reveal, response, score)
         return Reviewed(
             number,
             question,
@@ -125,8 +141,9 @@ class Choice(QuestionType):
             score,
             answered(response),
             chosen=chosen,
-            right=[o for o in question.options if o.correct],
+            right=[o for o in question.options if o.correct] if key else [],
             section=wrong_section or question.section,
+            key_shown=key,
         )
 
     def wrong_choices(self, question: Question, response) -> list[str]:
@@ -153,6 +170,7 @@ class Scenario(Single, types.Scenario):
 class Multi(Choice, types.Multi):
     input_type = "checkbox"
     hint = "Kies alle juiste antwoorden."
+    rule = MULTI_RULE
 
     def picked(self, option_ids: list[str]) -> object:
         """The chosen option ids, sorted."""
@@ -170,11 +188,13 @@ class Ordering(QuestionType, types.Ordering):
     rule = ORDERING_RULE
 
     def shown_items(self, question: Question, seed: int) -> list[Step]:
-        """The steps as the list starts: shuffled, and never already in the right order."""
+        """The steps as the list starts: any order but the right one, each equally likely
+        (shuffled again while it comes out right), so no fixed move is a better guess."""
         steps = list(question.steps)
-        random.Random(f"{seed}:{question.id}:steps").shuffle(steps)
-        if [s.id for s in steps] == list(question.correct_order):
-            steps = steps[1:] + steps[:1]
+        rng = random.Random(f"{seed}:{question.id}:steps")
+        rng.shuffle(steps)
+        while tuple(s.id for s in steps) == question.correct_order:
+            rng.shuffle(steps)
         return steps
 
     def parse(self, shown: Shown, form) -> list[str] | None:
@@ -188,7 +208,7 @@ class Ordering(QuestionType, types.Ordering):
         places = {}
         for value, _ in shown.items:
             raw = form.getlist("plaats-" + value)
-            if len(raw) != 1 or len(raw[0]) > 3 or not raw[0].isdigit():
+            if len(raw) != 1 or not PLACE.fullmatch(raw[0]):
                 raise BadAnswer("Kies voor elke stap een plaats uit de lijst.")
             place = int(raw[0])
             if not 1 <= place <= count:
@@ -219,14 +239,18 @@ class Ordering(QuestionType, types.Ordering):
     def grade(self, question: Question, response) -> float:
         return grade_ordering(question, response)
 
-    def review(self, number: int, question: Question, response, score: float) -> Reviewed:
-        """Each step of the learner's order, marked in place or not, with its right place."""
+    def review(
+        self, number: int, question: Question, response, score: float, reveal: bool = True
+    ) -> Reviewed:
+        """Each step of the learner's order; when the reveal rule allows, marked in place or
+        not with its right place (marks on a wrong order would give the right one away)."""
         order = list(response or []) if answered(response) else []
         steps = {s.id: s for s in question.steps}
         place = {s.id: i + 1 for i, s in enumerate(question.steps)}
+        key = shows_key(reveal, response, score)
         flags = steps_in_place(question, order)
         placed = [
-            PlacedStep(steps[s], ok, place[s])
+            PlacedStep(steps[s], ok, place[s]) if key else PlacedStep(steps[s], None, None)
             for s, ok in zip(order, flags, strict=True)
             if s in steps
         ]
@@ -238,6 +262,7 @@ class Ordering(QuestionType, types.Ordering):
             answered(response),
             placed=placed,
             section=question.section,
+            key_shown=key,
         )
 
     def wrong_choices(self, question: Question, response) -> list[str]:

@@ -9,8 +9,9 @@ from flask_login import current_user, login_required
 
 from ...core.dutch import days_left_text, local_today
 from ...course import get_course as course
-from ...models import AttemptKind
+from ...models import AttemptKind, utcnow
 from .. import overview
+from ..retakes import retake_lock
 from ..status import Status
 
 bp = Blueprint("learn", __name__)
@@ -39,8 +40,13 @@ def lesson(slug: str):
     module = course().get(slug)
     if module is None:
         abort(404)
-    open_attempt = overview.open_lesson(current_user.id, slug)
-    return render_template("learn/lesson.html", module=module, open_attempt=open_attempt)
+    state = overview.open_lesson(current_user.id, slug)
+    return render_template(
+        "learn/lesson.html",
+        module=module,
+        open_attempt=state.open_exam_id is not None,
+        retake=retake_lock(state, module.quiz, utcnow()),
+    )
 
 
 @bp.get("/voortgang", endpoint="progress")

@@ -17,10 +17,12 @@ from flask_login import current_user, login_required
 from ...core.dutch import format_points, percentage
 from ...course import get_course as course
 from ...course.model import Module
-from ...models import Attempt, AttemptKind
+from ...models import Attempt, AttemptKind, utcnow
 from .. import attempts as progress
+from ..attempts import HandIn, RetakeRefused
 from ..draw import show
 from ..questions import INCOMPLETE, BadAnswer, MistakenAnswer, type_of
+from ..retakes import retake_lock
 
 bp = Blueprint("quiz", __name__)
 
@@ -69,9 +71,9 @@ def _outdated(module: Module):
     return redirect(url_for("quiz.intro", slug=module.slug))
 
 
-def _resume_number(attempt: Attempt) -> int | None:
+def _resume_number(attempt: Attempt, answered=None) -> int | None:
     """The first unanswered question, or None when all are answered."""
-    answered = progress.answers_of(attempt)
+    answered = progress.answers_of(attempt) if answered is None else answered
     return next((n for n, qid in enumerate(attempt.question_ids, 1) if qid not in answered), None)
 
 
@@ -79,22 +81,29 @@ def _resume_number(attempt: Attempt) -> int | None:
 @login_required
 def intro(slug: str):
     module = _module(slug)
-    attempt = progress.open_exam(current_user.id, slug)
-    if attempt is not None:
-        if progress.is_outdated(attempt, module):
+    state = progress.exam_state(current_user.id, slug)
+    if state.open_exam_id is not None:
+        if state.open_exam_version != module.quiz.version:
             return render_template("quiz/intro.html", module=module, notice=OUTDATED)
-        number = _resume_number(attempt)
+        attempt, answers = progress.attempt_with_answers(current_user.id, state.open_exam_id)
+        number = _resume_number(attempt, answers)
         if number is None:
             return redirect(url_for("quiz.overview", attempt_id=attempt.id))
         return redirect(url_for("quiz.question", attempt_id=attempt.id, number=number))
-    return render_template("quiz/intro.html", module=module)
+    retake = retake_lock(state, module.quiz, utcnow())
+    return render_template("quiz/intro.html", module=module, retake=retake)
 
 
 @bp.post("/modules/<slug>/quiz")
 @login_required
 def start(slug: str):
     module = _module(slug)
-    attempt, restarted = progress.start_exam(current_user.id, module)
+    try:
+        attempt, restarted = progress.start_exam(current_user.id, module)
+    except RetakeRefused as refused:  # 409: the retake rule; the page says what to do first
+        return render_template(
+            "quiz/intro.html", module=module, retake=refused.lock, refused=True
+        ), 409
     if restarted:
         flash(RESTARTED, "info")
     number = _resume_number(attempt) or 1
@@ -171,11 +180,11 @@ def question(attempt_id: int, number: int):
     saved = answers.get(question.id)
     response = saved.response if saved else None
     chosen = {value for value, item in shown.items if item.id in _as_list(response)}
-    feedback = (
-        progress.review_answer(number, question, saved)
-        if practice and saved and saved.score is not None
-        else None
-    )
+    feedback = retry = None
+    if practice and saved and saved.final:  # right, or wrong twice: explained in full
+        feedback = progress.review_answer(number, question, saved)
+    elif practice and saved and saved.to_retry:  # wrong once: marked, and another try
+        retry = progress.review_answer(number, question, saved, reveal=False)
     return render_template(
         "quiz/question.html",
         attempt=attempt,
@@ -189,6 +198,7 @@ def question(attempt_id: int, number: int):
         answered=len(answers),
         practice=practice,
         feedback=feedback,
+        retry=retry,
         error=error,
     ), status
 
@@ -245,25 +255,33 @@ def overview(attempt_id: int):
 @bp.post("/pogingen/<int:attempt_id>/inleveren")
 @login_required
 def hand_in(attempt_id: int):
-    attempt, module, answers = _load_with_answers(attempt_id)
-    if attempt.kind != AttemptKind.EXAM.value:
+    outcome, slug = progress.hand_in(current_user.id, attempt_id, course())
+    if outcome is HandIn.NOT_FOUND:
         abort(404)
-    if progress.is_outdated(attempt, module):
-        return _outdated(module)
-    if attempt.submitted_at is not None or not progress.submit_attempt(attempt, module, answers):
+    if outcome is HandIn.OUTDATED:
+        return redirect(url_for("quiz.intro", slug=slug))
+    if outcome is HandIn.ALREADY:
         flash("Deze toets was al ingeleverd; je ziet de uitslag van toen.", "info")
-    return redirect(url_for("quiz.result", attempt_id=attempt.id))
+    return redirect(url_for("quiz.result", attempt_id=attempt_id))
 
 
 @bp.get("/pogingen/<int:attempt_id>/uitslag")
 @login_required
 def result(attempt_id: int):
-    attempt, module, answers = _load_with_answers(attempt_id)
+    attempt, answers, state = progress.result_with_state(current_user.id, attempt_id)
+    if attempt is None:
+        abort(404)
+    module = _module(attempt.module_slug)
+    practice = attempt.kind == AttemptKind.PRACTICE.value
     if attempt.submitted_at is None:
-        if attempt.kind == AttemptKind.PRACTICE.value:
+        if practice:
             return redirect(url_for("quiz.question", attempt_id=attempt.id, number=1))
         return redirect(url_for("quiz.overview", attempt_id=attempt.id))
-    reviewed = progress.review_attempt(attempt, module, answers)
+    # The reveal rule (review.py): every right answer once the module is passed; a finished
+    # practice round has shown them all already.
+    reviewed = progress.review_attempt(
+        attempt, module, answers, reveal=practice or state.module_passed
+    )
     return render_template(
         "quiz/result.html",
         attempt=attempt,
@@ -272,5 +290,7 @@ def result(attempt_id: int):
         missing=len(attempt.question_ids) - len(reviewed),
         points=format_points(attempt.score or 0),
         percent=percentage(attempt.score, attempt.max_score),
-        practice=attempt.kind == AttemptKind.PRACTICE.value,
+        practice=practice,
+        retake=retake_lock(state, module.quiz, utcnow()),
+        hidden=any(not r.key_shown for r in reviewed),
     )
