@@ -16,12 +16,14 @@ from klantwijs.learning import attempts as progress
 from klantwijs.models import Answer, Attempt
 from tests.conftest import ROOT
 from tests.learner_helpers import (
+    answer_all,
     answer_form,
     load,
     number_of,
     question_url,
     shown_question,
     start,
+    start_full,
     take_quiz,
 )
 from tests.test_retakes import practise_mistakes
@@ -206,7 +208,11 @@ def test_the_result_shows_the_feedback_on_what_was_chosen_and_the_lesson_link(cl
 
 
 def _practice(client, app) -> int:
-    take_quiz(client, app, right=False)
+    """A failed exam holding every question of the pool, then Oefen je fouten: the round
+    holds one question of each type."""
+    exam = start_full(client, app)
+    answer_all(client, app, exam, right=False)
+    client.post(f"/pogingen/{exam}/inleveren")
     response = client.post("/modules/alpha/oefenen")
     return int(re.search(r"/pogingen/(\d+)/", response.location)[1])
 
