@@ -60,6 +60,19 @@ $(OIDC)/node_modules/.package-lock.json: $(OIDC)/package-lock.json
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# Lighthouse (mobile) on every learner page, served by gunicorn and logged in: fails below 95 on
+# performance, accessibility, best practices or SEO. Without npm it says so and skips.
+LIGHTHOUSE := bench/lighthouse
+.PHONY: lighthouse
+lighthouse: $(STAMP)
+	@if command -v npm >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory $(LIGHTHOUSE)/node_modules/.package-lock.json && \
+		$(BIN)/python -m bench.lighthouse; \
+	else echo "npm not found: make lighthouse skipped (apt-get install npm)"; fi
+
+$(LIGHTHOUSE)/node_modules/.package-lock.json: $(LIGHTHOUSE)/package-lock.json
+	npm ci --prefix $(LIGHTHOUSE) --ignore-scripts --no-audit --no-fund --loglevel=error
+
 bench: $(STAMP)
 	$(BIN)/python -m bench
 

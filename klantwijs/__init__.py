@@ -20,7 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     settings.configure(app, config)
 
     from . import accounts, course, hr, interop, learning
-    from .core import errors, extensions, security, templating
+    from .core import compression, errors, extensions, security, templating
     from .core.db import db
     from .ops import backup
 
@@ -28,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     extensions.init_app(app, db, migrations=ROOT / "migrations")
     security.init_app(app)
+    compression.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
     accounts.init_app(app)

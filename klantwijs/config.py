@@ -1,5 +1,6 @@
 """Configuration: defaults, overridden by the environment, overridden by create_app(config)."""
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -20,6 +21,10 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
+    # A session ends after 8 hours without a request (the signed cookie's age, refreshed on
+    # every request); "Ingelogd blijven" adds a remember cookie for 30 days (accounts/session.py).
+    "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=8),
+    "REMEMBER_COOKIE_DURATION": dt.timedelta(days=30),
     "WTF_CSRF_TIME_LIMIT": None,
     "LOGIN_LIMIT_PER_ADDRESS": "20 per 10 minutes",
     "LOGIN_LIMIT_PER_ACCOUNT": "5 per 10 minutes",

@@ -1,6 +1,6 @@
 """Account forms with Dutch messages; Flask-WTF adds the CSRF token to each."""
 
-from wtforms import PasswordField, StringField
+from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
 from ..core.forms import REQUIRED, KlantwijsForm, email_field
@@ -50,6 +50,8 @@ class LoginForm(KlantwijsForm):
         validators=[InputRequired(REQUIRED), Length(max=MAX_LENGTH, message="Wachtwoord te lang.")],
         render_kw={"autocomplete": "current-password"},
     )
+    # Off by default: a shared computer should not keep someone logged in.
+    remember = BooleanField("Ingelogd blijven", default=False)
 
 
 class ChangePasswordForm(KlantwijsForm):

@@ -19,6 +19,7 @@ from ..audit import audit, describe
 from ..core.db import db
 from ..core.errors import render_error
 from ..core.extensions import rate_limit
+from ..core.forms import ConfirmForm as LogoutEverywhereForm
 from ..core.forms import ConfirmForm as RequestLinkForm
 from ..core.mail import MailError, absolute_url, mail_configured
 from ..models import User
@@ -49,7 +50,7 @@ from .operations import (
     set_password,
 )
 from .passwords import verify_password
-from .session import current_account
+from .session import current_account, remember_cookie_name
 
 bp = Blueprint("auth", __name__)
 
@@ -64,10 +65,35 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def _start_session(user: User) -> None:
-    """A fresh session at login: nothing from before survives (no session fixation)."""
+def _start_session(user: User, remember: bool = False) -> None:
+    """A fresh session at login: nothing from before survives (no session fixation). It
+    ends after 8 hours without a request (PERMANENT_SESSION_LIFETIME); with remember
+    (Ingelogd blijven) a cookie keeps this device logged in for 30 days."""
     session.clear()
-    login_user(user)
+    session.permanent = True
+    login_user(user, remember=remember)
+
+
+def _remembered() -> bool:
+    """This device was kept logged in (Ingelogd blijven)."""
+    return remember_cookie_name() in request.cookies
+
+
+def _forget_this_device(response):
+    """After logging out, the browser drops what the service worker kept (lessons read
+    offline) and any answer waiting in sessionStorage: the next person sees none of it."""
+    response = current_app.make_response(response)
+    response.headers["Clear-Site-Data"] = '"storage"'
+    return response
+
+
+def _end_session_here() -> None:
+    """Log out in this browser: the session and the remember cookie go."""
+    remembered = _remembered()
+    logout_user()
+    session.clear()
+    if remembered:
+        session["_remember"] = "clear"  # Flask-Login deletes the cookie on the way out
 
 
 def _failed(response) -> bool:
@@ -156,7 +182,7 @@ def login():
             )
             status = 403
         else:
-            _start_session(user)
+            _start_session(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")) or url_for("learn.home"))
     elif form.errors:
         status = 422
@@ -184,14 +210,15 @@ def logout():
                 session.get("oidc_id_token"), absolute_url("auth.login")
             )
         end_sessions(current_account())
-    logout_user()
-    session.clear()
+    _end_session_here()
     flash("Je bent uitgelogd.", "info")
     if provider_logout:
         # A page, not a redirect: the CSP's form-action 'self' blocks a form's redirect chain
         # to another site. It goes on by itself (meta refresh) or with the link.
-        return render_template("auth/logged_out.html", provider_logout=provider_logout)
-    return redirect(url_for("auth.login"))
+        return _forget_this_device(
+            render_template("auth/logged_out.html", provider_logout=provider_logout)
+        )
+    return _forget_this_device(redirect(url_for("auth.login")))
 
 
 @bp.route("/wachtwoord-wijzigen", methods=["GET", "POST"])
@@ -206,13 +233,34 @@ def change_password():
             form.current_password.errors.append("Je huidige wachtwoord klopt niet.")
             status = 401
         else:
+            remembered = _remembered()
             set_password(user, form.password.data)
-            _start_session(user)
+            _start_session(user, remember=remembered)  # other devices' cookies have ended
             flash("Je wachtwoord is gewijzigd. Andere apparaten zijn uitgelogd.", "success")
             return redirect(url_for("learn.home"))
     elif form.errors:
         status = 422
     return render_template("auth/change_password.html", form=form), status
+
+
+@bp.get("/account")
+@login_required
+def account():
+    """The person's own account: name, e-mail, Wachtwoord wijzigen and Overal uitloggen."""
+    return render_template("auth/account.html", user=current_account(), form=LogoutEverywhereForm())
+
+
+@bp.post("/overal-uitloggen")
+@login_required
+def logout_everywhere():
+    """End every session and remember cookie of this account, on every device, this one too
+    (a lost phone, a shared computer)."""
+    if not LogoutEverywhereForm().validate_on_submit():
+        abort(400)
+    end_sessions(current_account())
+    _end_session_here()
+    flash("Je bent overal uitgelogd, ook hier. Log opnieuw in om verder te gaan.", "info")
+    return _forget_this_device(redirect(url_for("auth.login")))
 
 
 # --- Wachtwoord instellen (invitation links from Beheer) ----------------------------------

@@ -3,11 +3,12 @@
 import math
 import time
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template, request, session
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .extensions import limiter
+from .extensions import limiter, login_manager
 
 MESSAGES = {
     400: (
@@ -52,9 +53,28 @@ def _retry_message() -> str:
     return f"Je hebt het te vaak geprobeerd. Probeer het over {minutes} {word} opnieuw."
 
 
+# Blueprints whose forms are posted without being logged in (Inloggen, Account aanmaken, …).
+PUBLIC_FORMS = {"auth"}
+
+
+def _session_ended() -> bool:
+    """A session cookie came along but no longer opens (too old): not a forged form."""
+    sent = current_app.config["SESSION_COOKIE_NAME"] in request.cookies
+    return (
+        sent
+        and "csrf_token" not in session
+        and not current_user.is_authenticated
+        and request.blueprint not in PUBLIC_FORMS
+    )
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_error):
+        if _session_ended():
+            # The session ran out (8 hours idle) and took the form's token with it: say to
+            # log in again, with a way back, instead of a bare "Ongeldig verzoek".
+            return login_manager.unauthorized()
         return render_error(
             400,
             "Het formulier is verlopen of niet compleet. Laad de pagina opnieuw en probeer het nog eens.",

@@ -14,7 +14,7 @@ from ..course.model import Course, Module
 from ..models import Attempt, AttemptKind, LessonView, utcnow
 from . import queries as q
 from . import signals
-from .assigned import assigned_to
+from .assigned import assigned_select, assigned_to
 from .retakes import ExamState
 from .status import Status, is_overdue, module_status
 
@@ -109,4 +109,133 @@ def attempts_of(user_id: int) -> list[Attempt]:
             .where(Attempt.user_id == user_id)
             .order_by(Attempt.started_at.desc(), Attempt.id.desc())
         )
+    )
+
+
+# --- Mijn voortgang ------------------------------------------------------------------------
+
+PRACTICE_KEPT_OPEN = dt.timedelta(days=1)  # an unfinished Oefenronde older than this is closed
+RECENT_SHOWN = 5  # attempts listed per module
+
+
+@dataclass(frozen=True)
+class AttemptLine:
+    id: int
+    kind: str
+    started_at: dt.datetime
+    submitted_at: dt.datetime | None
+    score: float | None
+    max_score: int
+    passed: bool | None
+
+
+@dataclass(frozen=True)
+class ModuleProgress:
+    module: Module
+    status: Status
+    best: float | None  # best handed-in exam score, 0..100
+    due: dt.date | None
+    overdue: bool
+    days_left: int | None
+    attempts: list[AttemptLine]  # newest first, at most RECENT_SHOWN
+    open_practice: AttemptLine | None  # an Oefenronde to continue (started within a day)
+    closed_practice: int  # unfinished practice rounds older than a day: no longer offered
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    rows: list[ModuleProgress]  # assigned first (by Deadline), then the course order
+    assigned: int
+    assigned_passed: int
+    passed: int
+
+
+def _null(column) -> sa.Cast:
+    return sa.cast(sa.null(), column.type)
+
+
+def _progress_select(user_id: int) -> sa.CompoundSelect:
+    """Everything Mijn voortgang shows, as one statement: the learner's attempts, the lessons
+    they read and their Deadlines (one row set, told apart by `row`)."""
+    a, v = Attempt.__table__, LessonView.__table__
+    attempts = sa.select(
+        sa.literal("attempt").label("row"),
+        a.c.module_slug,
+        a.c.id,
+        a.c.kind,
+        a.c.started_at,
+        a.c.submitted_at,
+        a.c.score,
+        a.c.max_score,
+        a.c.passed,
+        sa.cast(sa.null(), sa.Date).label("due_date"),
+    ).where(a.c.user_id == user_id)
+    views = sa.select(
+        sa.literal("read"),
+        v.c.module_slug,
+        *(_null(c) for c in (a.c.id, a.c.kind, a.c.started_at, a.c.submitted_at, a.c.score)),
+        *(_null(c) for c in (a.c.max_score, a.c.passed)),
+        sa.cast(sa.null(), sa.Date),
+    ).where(v.c.user_id == user_id)
+    assigned = assigned_select(sa.select(sa.literal(user_id))).subquery()
+    deadlines = sa.select(
+        sa.literal("due"),
+        assigned.c.module_slug,
+        *(_null(c) for c in (a.c.id, a.c.kind, a.c.started_at, a.c.submitted_at, a.c.score)),
+        *(_null(c) for c in (a.c.max_score, a.c.passed)),
+        assigned.c.due_date,
+    )
+    return sa.union_all(attempts, views, deadlines)
+
+
+def course_progress(
+    user_id: int, course: Course, today: dt.date, now: dt.datetime
+) -> CourseProgress:
+    """Mijn voortgang: per module status, best score, Deadline and the latest attempts."""
+    attempts: dict[str, list[AttemptLine]] = {}
+    read: set[str] = set()
+    due: dict[str, dt.date] = {}
+    for row in db.session.execute(_progress_select(user_id)):
+        if row.row == "attempt":
+            attempts.setdefault(row.module_slug, []).append(
+                AttemptLine(
+                    row.id, row.kind, row.started_at, row.submitted_at, row.score,
+                    row.max_score, row.passed,
+                )
+            )  # fmt: skip
+        elif row.row == "read":
+            read.add(row.module_slug)
+        elif row.module_slug not in due or row.due_date < due[row.module_slug]:
+            due[row.module_slug] = row.due_date  # the earliest Deadline counts (assigned.py)
+    rows = []
+    for module in course.modules:
+        lines = sorted(attempts.get(module.slug, []), key=lambda x: (x.started_at, x.id))[::-1]
+        exams = [x for x in lines if x.kind == AttemptKind.EXAM.value]
+        handed_in = [x for x in exams if x.submitted_at is not None and x.max_score]
+        practice_open = [
+            x for x in lines if x.kind == AttemptKind.PRACTICE.value and x.submitted_at is None
+        ]
+        fresh = [x for x in practice_open if now - x.started_at < PRACTICE_KEPT_OPEN]
+        status = module_status(module.slug in read, bool(exams), any(x.passed for x in exams))
+        deadline = due.get(module.slug)
+        rows.append(
+            ModuleProgress(
+                module=module,
+                status=status,
+                best=max((100.0 * (x.score or 0) / x.max_score for x in handed_in), default=None),
+                due=deadline,
+                overdue=is_overdue(status, deadline, today),
+                days_left=(deadline - today).days if deadline else None,
+                attempts=[x for x in lines if x not in practice_open][:RECENT_SHOWN],
+                open_practice=fresh[0] if fresh else None,
+                closed_practice=len(practice_open) - len(fresh),
+            )
+        )
+    rows.sort(key=lambda r: (r.due is None, r.due or today, r.module.order))
+    assigned = [r for r in rows if r.due is not None]
+    return CourseProgress(
+        rows=rows,
+        assigned=len(assigned),
+        assigned_passed=sum(r.status is Status.PASSED for r in assigned),
+        passed=sum(r.status is Status.PASSED for r in rows),
     )

@@ -1,156 +1,162 @@
-/* Klantwijs quiz: reorder steps by drag, buttons or keyboard; keep answers when the connection drops.
-   The page works without this file: the server handles Omhoog/Omlaag and the position selects. */
+/* Klantwijs quiz: send the answer in the background, one request per step. The tapped button
+   shows it is busy and cannot be tapped twice; offline, error and "log in again" messages
+   appear next to it; the answer stays in the form and in sessionStorage until the server
+   confirms it, and comes back after logging in again. After Controleer the verdict is
+   scrolled into view and announced. Without this file the form posts as usual. */
 (function () {
   'use strict';
   var form = document.querySelector('[data-quiz-form]');
-  if (!form) return;
   var statusLine = document.querySelector('[data-save-status]');
-  var list = form.querySelector('[data-ordering]');
-  if (list && !list.closest('fieldset').disabled) ordering(list, form.querySelector('[data-live]'));
+  var KEY = 'klantwijs-antwoord:' + (form ? new URL(form.action, location.href).pathname : '');
+  var busy = false;
+  var slowTimer = null;
 
-  function ordering(list, live) {
-    var drag = null;
-    var hint = document.getElementById('uitleg-volgorde');
-    list.classList.add('is-enhanced');
-    if (hint) {
-      hint.textContent = 'Zet de stappen in de goede volgorde. Sleep een stap aan de greep, ' +
-        'gebruik Omhoog en Omlaag, of gebruik op de greep de pijltjestoetsen (Home en End: helemaal boven of onder). ' +
-        'Een lijst die je niet verandert, telt als niet beantwoord.';
+  showVerdict();
+  if (!form) return;
+  restore();
+  form.addEventListener('submit', send);
+  window.addEventListener('pageshow', function (e) { if (e.persisted) idle(); });
+  window.addEventListener('online', function () {
+    if (statusLine && statusLine.classList.contains('is-error') && statusLine.getAttribute('data-offline')) {
+      tell('Je hebt weer verbinding. Druk nog een keer op de knop om je antwoord te bewaren.', true);
     }
-    items().forEach(function (li) {
-      var handle = document.createElement('button');
-      var icon = document.createElement('span');
-      handle.type = 'button';
-      handle.className = 'handle';
-      handle.setAttribute('aria-describedby', 'uitleg-volgorde');
-      icon.setAttribute('aria-hidden', 'true');
-      icon.textContent = '\u2807\u2807';
-      handle.setAttribute('aria-label', 'Verplaats: ' + text(li));
-      handle.appendChild(icon);
-      li.insertBefore(handle, li.firstChild);
-    });
+  });
 
-    function items() { return Array.prototype.slice.call(list.children); }
-    function text(li) { return li.querySelector('.step-text').textContent.trim(); }
-    function mid(el) { var r = el.getBoundingClientRect(); return r.top + r.height / 2; }
-    function sync() {
-      items().forEach(function (li, i) { li.querySelector('select').value = String(i + 1); });
+  function tell(message, problem, link) {
+    if (!statusLine) return;
+    statusLine.textContent = message;
+    if (link) {
+      var a = document.createElement('a');
+      a.href = link.href;
+      a.className = 'button primary';
+      a.textContent = link.text;
+      statusLine.appendChild(document.createTextNode(' '));
+      statusLine.appendChild(a);
     }
-    function say(message) {
-      live.textContent = '';
-      window.setTimeout(function () { live.textContent = message; }, 50);
-    }
-    function announce(li) {
-      var all = items();
-      say("Stap '" + text(li) + "' staat nu op plaats " + (all.indexOf(li) + 1) + ' van ' + all.length);
-    }
-    /* Moves the neighbour, not the item itself, so focus and pointer capture stay put. */
-    function step(li, delta) {
-      var all = items();
-      var other = all[all.indexOf(li) + delta];
-      if (!other) return false;
-      list.insertBefore(other, delta < 0 ? li.nextSibling : li);
-      return true;
-    }
-    function move(li, delta, focusEl) {
-      if (!step(li, delta)) {
-        say("Stap '" + text(li) + "' staat al " + (delta < 0 ? 'bovenaan.' : 'onderaan.'));
-        return;
-      }
-      sync();
-      announce(li);
-      if (focusEl && document.activeElement !== focusEl) focusEl.focus();
-    }
+    statusLine.classList.toggle('is-error', !!problem);
+    statusLine.removeAttribute('data-offline');
+    if (problem) statusLine.scrollIntoView({ block: 'nearest' });
+  }
 
-    list.addEventListener('click', function (e) {
-      var button = e.target.closest('[data-move]');
-      if (!button) return;
-      e.preventDefault();
-      move(button.closest('li'), Number(button.getAttribute('data-move')), button);
-    });
-    list.addEventListener('keydown', function (e) {
-      if (!e.target.classList || !e.target.classList.contains('handle')) return;
-      var li = e.target.closest('li');
-      var place = items().indexOf(li);
-      var delta = { ArrowUp: -1, ArrowDown: 1, Home: -place, End: items().length - 1 - place }[e.key];
-      if (delta === undefined) return;
-      e.preventDefault();
-      if (Math.abs(delta) <= 1) {
-        move(li, delta || (e.key === 'Home' ? -1 : 1), e.target);
-        return;
-      }
-      for (var i = 0; i < Math.abs(delta); i++) step(li, delta < 0 ? -1 : 1);
-      sync();
-      announce(li);
-      e.target.focus();
-    });
-    list.addEventListener('pointerdown', function (e) {
-      var handle = e.target.closest('.handle');
-      if (!handle || drag || (e.pointerType === 'mouse' && e.button !== 0)) return;
-      e.preventDefault();
-      drag = { li: handle.closest('li'), handle: handle, id: e.pointerId, moved: false };
-      try { handle.setPointerCapture(e.pointerId); } catch (err) { /* capture is a nicety */ }
-      drag.li.classList.add('is-dragging');
-      handle.addEventListener('pointermove', onMove);
-      handle.addEventListener('pointerup', onEnd);
-      handle.addEventListener('pointercancel', onEnd);
-    });
-    function onMove(e) {
-      if (!drag || e.pointerId !== drag.id) return;
-      var all = items();
-      var i = all.indexOf(drag.li);
-      if (all[i - 1] && e.clientY < mid(all[i - 1])) drag.moved = step(drag.li, -1) || drag.moved;
-      else if (all[i + 1] && e.clientY > mid(all[i + 1])) drag.moved = step(drag.li, 1) || drag.moved;
-      if (e.clientY < 48) window.scrollBy(0, -12);
-      else if (e.clientY > window.innerHeight - 48) window.scrollBy(0, 12);
-    }
-    function onEnd(e) {
-      if (!drag || e.pointerId !== drag.id) return;
-      var done = drag;
-      drag = null;
-      done.handle.removeEventListener('pointermove', onMove);
-      done.handle.removeEventListener('pointerup', onEnd);
-      done.handle.removeEventListener('pointercancel', onEnd);
-      done.li.classList.remove('is-dragging');
-      if (done.moved) { sync(); announce(done.li); }
+  /* After Controleer the page opens at #uitleg: bring the verdict into view, read it out. */
+  function showVerdict() {
+    var box = location.hash === '#uitleg' && document.getElementById('uitleg');
+    if (!box) return;
+    if ('scrollRestoration' in history) history.scrollRestoration = 'manual';
+    box.scrollIntoView({ block: 'start' });
+    box.focus({ preventScroll: true });
+    var heading = box.querySelector('h2, h3');
+    if (statusLine && heading) {
+      window.setTimeout(function () { statusLine.textContent = heading.textContent.replace(/\s+/g, ' ').trim(); }, 100);
     }
   }
 
-  /* Send the form in the background: when the connection drops, the page and its answer stay. */
-  var sending = false;
-  form.addEventListener('submit', function (e) {
-    if (form.getAttribute('data-plain')) return;
-    var submitter = e.submitter;
-    e.preventDefault();
-    if (sending) return;
-    sending = true;
-    var data = new FormData(form);
-    if (submitter && submitter.name) data.append(submitter.name, submitter.value);
-    fetch(form.action, { method: 'POST', body: data, credentials: 'same-origin' }).then(function (res) {
-      if (res.ok) {
-        var check = submitter && submitter.value === 'controleer';
-        var target = res.url + (check ? '#uitleg' : '');
-        if (res.url === window.location.href.split('#')[0]) {
-          window.history.replaceState(null, '', target);
-          window.location.reload();
-        } else {
-          window.location.assign(target);
-        }
+  function fields(data) {
+    var pairs = [];
+    data.forEach(function (value, name) {
+      if (name !== 'csrf_token' && name !== 'ga' && typeof value === 'string') pairs.push([name, value]);
+    });
+    return pairs;
+  }
+  function keep(data, label) {
+    try { sessionStorage.setItem(KEY, JSON.stringify({ fields: fields(data), button: label })); } catch (e) { /* private mode */ }
+  }
+  function forget() {
+    try { sessionStorage.removeItem(KEY); } catch (e) { /* private mode */ }
+  }
+
+  /* An answer that was not saved (offline, logged out) is put back into the form. */
+  function restore() {
+    var saved;
+    try { saved = JSON.parse(sessionStorage.getItem(KEY) || 'null'); } catch (e) { saved = null; }
+    if (!saved || !saved.fields) return;
+    var fieldset = form.querySelector('fieldset');
+    if (fieldset && fieldset.disabled) { forget(); return; }
+    var chosen = {};
+    saved.fields.forEach(function (pair) { (chosen[pair[0]] = chosen[pair[0]] || []).push(pair[1]); });
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || !(el.name in chosen)) {
+        if (el.type === 'radio' || el.type === 'checkbox') el.checked = false;
         return;
       }
-      form.setAttribute('data-plain', '1');
-      if (submitter) form.requestSubmit(submitter); else form.submit();
-    }, function () {
-      sending = false;
-      if (!statusLine) return;
-      statusLine.textContent = 'Geen verbinding: je antwoord is nog niet bewaard. ' +
-        'Het staat nog op je scherm. Probeer het opnieuw zodra je weer verbinding hebt.';
-      statusLine.classList.add('is-error');
+      if (el.type === 'radio' || el.type === 'checkbox') el.checked = chosen[el.name].indexOf(el.value) !== -1;
+      else if (el.tagName === 'SELECT') el.value = chosen[el.name][0];
     });
-  });
-  window.addEventListener('online', function () {
-    if (statusLine && statusLine.classList.contains('is-error')) {
-      statusLine.textContent = 'Je hebt weer verbinding. Druk nogmaals op de knop om je antwoord te bewaren.';
+    var list = form.querySelector('[data-ordering]');
+    if (list) list.dispatchEvent(new CustomEvent('klantwijs:restored'));
+    tell('Je antwoord van net staat er weer. Het is nog niet bewaard: druk op ' +
+      (saved.button || 'Volgende') + ' om het te bewaren.', false);
+  }
+
+  function buttons() { return form.querySelectorAll('button[type=submit], button:not([type])'); }
+  function working(submitter) {
+    busy = true;
+    form.setAttribute('aria-busy', 'true');
+    Array.prototype.forEach.call(buttons(), function (b) { b.disabled = true; });
+    if (submitter) submitter.classList.add('is-busy');
+    slowTimer = window.setTimeout(function () { tell('Bezig met bewaren…', false); }, 1000);
+  }
+  function idle(submitter) {
+    busy = false;
+    window.clearTimeout(slowTimer);
+    form.removeAttribute('aria-busy');
+    Array.prototype.forEach.call(buttons(), function (b) { b.disabled = false; b.classList.remove('is-busy'); });
+    if (submitter && document.activeElement === document.body) submitter.focus({ preventScroll: true });
+  }
+
+  function go(next) {
+    var target = new URL(next, location.href);
+    if (target.pathname === location.pathname && target.search === location.search) {
+      history.replaceState(null, '', target.href);
+      location.reload();
+    } else {
+      location.assign(target.href);
     }
-  });
+  }
+
+  /* The page the server answered with instead (a 4xx/5xx): its message, next to the button. */
+  function problemFrom(res, submitter) {
+    return res.text().then(function (html) {
+      var doc = new DOMParser().parseFromString(html, 'text/html');
+      var found = doc.querySelector('.error-summary p, main h1 + p');
+      var link = doc.querySelector('main .actions a.primary');
+      idle(submitter);
+      tell(found ? found.textContent.trim() : 'Er ging iets mis. Je antwoord is niet bewaard; probeer het opnieuw.',
+        true, link ? { href: link.getAttribute('href'), text: link.textContent.trim() } : null);
+    });
+  }
+
+  function send(e) {
+    if (form.hasAttribute('data-plain')) return;
+    var submitter = e.submitter;
+    e.preventDefault();
+    if (busy) return;
+    var data = new FormData(form);
+    if (submitter && submitter.name) data.append(submitter.name, submitter.value);
+    keep(data, submitter ? submitter.textContent.trim() : '');
+    working(submitter);
+    fetch(form.action, {
+      method: 'POST', body: data, credentials: 'same-origin', headers: { 'X-Requested-With': 'fetch' }
+    }).then(function (res) {
+      if (res.status === 204 && res.headers.get('Klantwijs-Next')) {
+        forget();
+        go(res.headers.get('Klantwijs-Next'));
+      } else if (res.status === 401 && res.headers.get('Klantwijs-Login')) {
+        idle(submitter);
+        tell('Je bent niet meer ingelogd. Je antwoord is nog niet bewaard, maar het blijft op dit apparaat staan. ' +
+          'Log opnieuw in; daarna zie je deze vraag weer met je antwoord.', true,
+          { href: res.headers.get('Klantwijs-Login'), text: 'Log opnieuw in' });
+      } else if (res.ok) {
+        forget();
+        go(res.url);
+      } else {
+        return problemFrom(res, submitter);
+      }
+    }).catch(function () {
+      idle(submitter);
+      tell('Geen verbinding: je antwoord is nog niet bewaard. Het staat nog op je scherm. ' +
+        'Probeer het opnieuw zodra je weer verbinding hebt.', true);
+      if (statusLine) statusLine.setAttribute('data-offline', '1');
+    });
+  }
 })();

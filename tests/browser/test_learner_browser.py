@@ -206,6 +206,7 @@ def test_phone_learner_reads_takes_retakes_and_practises(phone_page, app, make_u
     page.get_by_text("Menu").tap()
     page.get_by_role("link", name="Mijn voortgang").tap()
     page.get_by_role("heading", name="Mijn voortgang").wait_for()
+    page.locator(".progress-card", has_text="Alfa").get_by_text("Pogingen").tap()  # the history
     assert page.get_by_text("Score: 4 van 5 (80%)").is_visible()
     assert page.get_by_text("Oefenronde").first.is_visible()
     check_page(page, True)

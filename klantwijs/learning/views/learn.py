@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from itertools import groupby
-
-from flask import Blueprint, abort, render_template
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    send_from_directory,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from ...core.dutch import days_left_text, local_today
@@ -24,10 +30,13 @@ def home():
     rows = overview.course_overview(current_user.id, course(), local_today())
     passed = sum(r.status is Status.PASSED for r in rows)
     next_row = next((r for r in rows if r.status is not Status.PASSED), None)
+    assigned = [r for r in rows if r.due is not None]  # "x van y toegewezen modules"
     return render_template(
         "learn/home.html",
         rows=rows,
         passed=passed,
+        assigned=len(assigned),
+        assigned_passed=sum(r.status is Status.PASSED for r in assigned),
         next_row=next_row,
         Status=Status,
         days_left_text=days_left_text,
@@ -52,15 +61,42 @@ def lesson(slug: str):
 @bp.get("/voortgang", endpoint="progress")
 @login_required
 def progress_page():
-    attempts = overview.attempts_of(current_user.id)
-    by_slug = {
-        slug: list(group)
-        for slug, group in groupby(
-            sorted(attempts, key=lambda a: a.module_slug), key=lambda a: a.module_slug
-        )
-    }
+    """Mijn voortgang: per module where the learner stands, assigned modules first."""
     return render_template(
         "learn/progress.html",
-        modules=[(m, by_slug.get(m.slug, [])) for m in course().modules],
+        progress=overview.course_progress(current_user.id, course(), local_today(), utcnow()),
         practice=AttemptKind.PRACTICE.value,
+        Status=Status,
+        days_left_text=days_left_text,
     )
+
+
+@bp.get("/verder", endpoint="next_step")
+@login_required
+def next_step():
+    """Ga verder (after a pass): the next module to do, assigned ones first, as Mijn cursus
+    suggests it; Mijn cursus itself once every module is passed."""
+    rows = overview.course_overview(current_user.id, course(), local_today())
+    row = next((r for r in rows if r.status is not Status.PASSED), None)
+    if row is None:
+        return redirect(url_for("learn.home"))
+    if row.status is Status.NOT_STARTED:
+        return redirect(url_for("learn.lesson", slug=row.module.slug))
+    return redirect(url_for("quiz.intro", slug=row.module.slug))
+
+
+# --- Readable offline: the service worker and its offline page ------------------------------
+
+
+@bp.get("/sw.js", endpoint="service_worker")
+def service_worker():
+    """Served from the root so that it may look after every page (static/js/sw.js)."""
+    response = send_from_directory(current_app.static_folder, "js/sw.js", max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/offline", endpoint="offline")
+def offline_page():
+    """What the service worker shows for a page it does not have when there is no network."""
+    return render_template("learn/offline.html")

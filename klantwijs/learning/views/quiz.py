@@ -15,6 +15,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from ...core.dutch import format_points, percentage
+from ...core.fetch import redirects_as_no_content
 from ...course import get_course as course
 from ...course.model import Module
 from ...models import Attempt, AttemptKind, utcnow
@@ -137,6 +138,7 @@ def _apply_move(shown, response, go: str):
 
 @bp.route("/pogingen/<int:attempt_id>/vraag/<int:number>", methods=["GET", "POST"])
 @login_required
+@redirects_as_no_content  # quiz.js saves by fetch: 204 + the next address, no double load
 def question(attempt_id: int, number: int):
     if request.method == "POST":
         attempt, module = _load(attempt_id)
