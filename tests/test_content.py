@@ -32,8 +32,13 @@ def test_fixture_course_loads_in_order_with_anchors():
         ("luisteren", "Luisteren"),
         ("samenvatten", "Samenvatten"),
         ("oplossen", "Oplossen"),
+        ("spiekkaart", "Spiekkaart"),
     ]
     assert 'id="samenvatten"' in alpha.lesson.html
+    # The Spiekkaart section also stands on its own, without its heading.
+    assert "<strong>Luisteren</strong>" in alpha.lesson.cheatsheet_html
+    assert "<h2" not in alpha.lesson.cheatsheet_html
+    assert course.get("beta").lesson.cheatsheet_html == ""
     assert "{#" not in alpha.lesson.html
     assert course.get("beta").lesson.sections[1].anchor == "einde"  # derived from the title
     assert alpha.quiz.main_question.correct_order == (

@@ -169,3 +169,14 @@ def test_learner_pages_need_few_sql_statements(client, learner, app, path, count
     with count_statements() as seen:
         assert client.get(path).status_code == 200
     assert len(seen) <= 4, f"{path}: {len(seen)} statements"
+
+
+def test_the_spiekkaart_is_one_printable_page_linked_from_the_lesson(client, learner):
+    lesson = client.get("/modules/alpha")
+    assert 'href="/modules/alpha/spiekkaart"' in lesson.text
+    card = client.get("/modules/alpha/spiekkaart")
+    assert card.status_code == 200
+    assert "<h1>Spiekkaart</h1>" in card.text and "<strong>Samenvatten</strong>" in card.text
+    assert "Zoek samen een oplossing" not in card.text  # only the card, not the lesson
+    assert client.get("/modules/beta/spiekkaart").status_code == 404  # a lesson without one
+    assert client.get("/modules/onbekend/spiekkaart").status_code == 404

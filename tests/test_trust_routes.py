@@ -53,6 +53,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     # Learner: course, lessons, progress
     ("learn.home", "GET"): Row(200, 200, 200, 200, 200),
     ("learn.lesson", "GET"): same(200, get_writes=frozenset({"lesson_views"})),
+    ("learn.cheatsheet", "GET"): same(200),
     ("learn.progress", "GET"): same(200),
     # Quiz: the learner's own attempts; anyone else (hr and admin too) gets 404
     ("quiz.intro", "GET"): Row(LOGIN, 302, 302, 200, 200),  # learners resume their open attempt

@@ -79,8 +79,18 @@ def parse_lesson(path: Path, errors: list[str]) -> tuple[dict, Lesson]:
         html=rendered,
         sections=sections,
         word_count=len(re.findall(r"\w+", body)),
+        cheatsheet_html=_cheatsheet(body),
     )
     return meta, lesson
+
+
+CHEATSHEET = re.compile(r"^## [^\n]*\{#spiekkaart\}[^\n]*\n(.*?)(?=^## |\Z)", re.M | re.S)
+
+
+def _cheatsheet(body: str) -> str:
+    """The Spiekkaart section's content rendered on its own (without its heading)."""
+    found = CHEATSHEET.search(body)
+    return _markdown().convert(found.group(1).strip()) if found else ""
 
 
 def _text(where: str, data: dict, key: str, errors: list[str], required: bool = True) -> str:

@@ -64,6 +64,9 @@ class Lesson:
     html: str
     sections: tuple[Section, ...]
     word_count: int
+    # The lesson's "## Spiekkaart {#spiekkaart}" section on its own (one phone screen,
+    # printable), or "" when the lesson has none.
+    cheatsheet_html: str = ""
 
     @property
     def reading_minutes(self) -> int:

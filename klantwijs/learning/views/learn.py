@@ -43,6 +43,16 @@ def home():
     )
 
 
+@bp.get("/modules/<slug>/spiekkaart", endpoint="cheatsheet")
+@login_required
+def cheatsheet(slug: str):
+    """The method on one phone screen: the steps with one example phrase each, printable."""
+    module = course().get(slug)
+    if module is None or not module.lesson.cheatsheet_html:
+        abort(404)
+    return render_template("learn/spiekkaart.html", module=module)
+
+
 @bp.get("/modules/<slug>")
 @login_required
 def lesson(slug: str):
