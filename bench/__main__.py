@@ -57,6 +57,21 @@ def options(argv=None) -> argparse.Namespace:
         "of it; 'auto' (default): the working tree when it imports, else HEAD",
     )
     p.add_argument("--keep-db", action="store_true", help="keep the PostgreSQL bench database")
+    p.add_argument(
+        "--people",
+        type=int,
+        help="the scale run instead (issue 19): HR pages after a change, with 250 learners "
+        "working, CSV memory, backup/restore, on PostgreSQL with this many people (the "
+        "dataset is built once and kept as a template database)",
+    )
+    p.add_argument("--samples", type=int, default=25, help="scale run: requests per page (25)")
+    p.add_argument(
+        "--load-samples", type=int, default=15, help="scale run: requests per page under load"
+    )
+    p.add_argument("--skip-backup", action="store_true", help="scale run: no backup/restore")
+    p.add_argument(
+        "--rebuild-dataset", action="store_true", help="scale run: build the dataset anew"
+    )
     p.add_argument("--update-readme", action="store_true")
     p.add_argument(
         "--render",
@@ -89,6 +104,8 @@ def _imports(tree: Path) -> str | None:
 
 
 def choose_tree(mode: str) -> tuple[Path, str]:
+    if Path(mode).is_dir() and (Path(mode) / "klantwijs").is_dir():
+        return Path(mode).resolve(), f"directory {mode}"
     if mode in ("work", "auto"):
         problem = _imports(ROOT)
         if problem is None:
@@ -230,6 +247,14 @@ def main(argv=None) -> int:
     args = options(argv)
     if args.render:
         return render(args)
+    if args.people:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        tree, tree_name = choose_tree(args.tree)
+        sys.path.insert(0, str(tree))
+        from . import scale
+
+        log(f"Scale run, {args.people:,} people, PostgreSQL, tree: {tree_name}")
+        return scale.main(args, tree, log)
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk")
     started = time.monotonic()

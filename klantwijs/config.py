@@ -48,6 +48,10 @@ DEFAULTS = {
     "OIDC_ALLOWED_DOMAINS": [],
     "OIDC_ONLY": False,
     "OIDC_GROUPS_CLAIM": "",
+    # How many reverse proxies (nginx, Caddy, a load balancer) stand in front of the app and
+    # append to X-Forwarded-For / set X-Forwarded-Proto. 0: those headers are ignored, the
+    # address is the connection's (core/security.py applies werkzeug's ProxyFix).
+    "TRUSTED_PROXIES": 0,
 }
 
 # Environment variables read by the factory, and how each is parsed.
@@ -80,6 +84,7 @@ _ENV = {
     ],
     "OIDC_ONLY": lambda v: v.strip().lower() in {"1", "true", "yes", "ja"},
     "OIDC_GROUPS_CLAIM": str,
+    "TRUSTED_PROXIES": str,  # checked in core/security.py, with a clear message
 }
 
 

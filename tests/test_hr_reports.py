@@ -262,6 +262,10 @@ def statements(count_statements):
         "/beheer/voortgang",
         "/beheer/voortgang.csv",
         "/beheer/voortgang?status=te-laat",
+        "/beheer/voortgang?status=geslaagd",
+        "/beheer/voortgang?status=niet-begonnen&module=alpha",
+        "/beheer/voortgang?pagina=2",
+        "/beheer/voortgang.csv?status=te-laat",
         "/beheer/vragen-inzicht?module=alpha",
     ],
 )

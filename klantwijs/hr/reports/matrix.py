@@ -4,7 +4,9 @@ learning/assigned.py: the same rules Mijn cursus uses.
 """
 
 import datetime as dt
+import functools
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -12,7 +14,7 @@ import sqlalchemy as sa
 from ...core.db import db
 from ...core.dutch import to_local
 from ...course.model import Course, Module
-from ...learning.assigned import assigned_select, earliest_due_select, pick_earliest
+from ...learning.assigned import assigned_select, pick_earliest
 from ...learning.status import Status, is_overdue, module_status, shown_status
 from ...models import Attempt, AttemptKind, LessonView, Membership, Team, User
 
@@ -73,8 +75,14 @@ class Report:
     totals: dict[str, Total]
 
 
-def _people(team_id: int | None, user_id: int | None) -> sa.Select:
+def _people(
+    team_id: int | None, user_id: int | None, team_ids: list[int] | None = None
+) -> sa.Select:
     query = sa.select(User.id)
+    if team_ids is not None:  # a Teamleider: the people in their teams only
+        query = query.where(
+            User.id.in_(sa.select(Membership.user_id).where(Membership.team_id.in_(team_ids)))
+        )
     if team_id is not None:
         query = query.where(
             User.id.in_(sa.select(Membership.user_id).where(Membership.team_id == team_id))
@@ -93,14 +101,34 @@ def _assigned(people: sa.Select, module_slug: str | None) -> sa.Subquery:
     return query.subquery("assigned")
 
 
-def _sort_key(user) -> tuple[str, str]:
-    return (user.name.lower(), user.email)
-
-
 def _modules(course: Course, slugs: set[str]) -> list[Module]:
     modules = [m for m in course.modules if m.slug in slugs]
     known = {m.slug for m in modules}
     return modules + [_missing_module(s) for s in sorted(slugs - known)]
+
+
+def make_cell(
+    read: bool,
+    attempted: bool,
+    due: dt.date,
+    assigned_at: dt.datetime | None,
+    best: float | None,
+    passed_at: dt.datetime | None,
+    attempts: int,
+    today: dt.date,
+) -> Cell:
+    """One cell from its facts, by the status rule (learning/status.py): the page's cells and
+    every CSV line are made here. `assigned_at` and `passed_at` are already Dutch time."""
+    state = module_status(read=read, attempted=attempted, passed=passed_at is not None)
+    return Cell(
+        state,
+        is_overdue(state, due, today),
+        due,
+        assigned_at,
+        None if best is None else round(best),
+        passed_at,
+        attempts,
+    )
 
 
 def _cells(
@@ -121,7 +149,8 @@ def _cells(
     ).tuples():
         teams[uid].append(name)
     percent = sa.case(
-        (Attempt.max_score > 0, Attempt.score * 100.0 / Attempt.max_score), else_=sa.null()
+        (Attempt.max_score > 0, Attempt.score * 100.0 / Attempt.max_score),
+        else_=sa.null(),
     )
     stats = {
         (uid, slug): (submitted, best, passed_at)
@@ -132,7 +161,10 @@ def _cells(
                 sa.func.count(Attempt.submitted_at),
                 sa.func.max(percent),
                 sa.func.min(
-                    sa.case((Attempt.passed.is_(True), Attempt.submitted_at), else_=sa.null())
+                    sa.case(
+                        (Attempt.passed.is_(True), Attempt.submitted_at),
+                        else_=sa.null(),
+                    )
                 ),
             )
             .where(Attempt.kind == AttemptKind.EXAM.value, Attempt.user_id.in_(people))
@@ -166,24 +198,29 @@ def _cells(
             item = assigned.get((uid, slug))
             if item is None:
                 continue
-            due, created = item.due_date, item.assigned_at
             stat = stats.get((uid, slug))
             attempts, best, passed_at = stat if stat is not None else (0, None, None)
-            state = module_status(
-                read=(uid, slug) in read, attempted=stat is not None, passed=passed_at is not None
-            )
-            cells[slug] = Cell(
-                state,
-                is_overdue(state, due, today),
-                due,
-                local_once(created),
-                None if best is None else round(best),
+            cells[slug] = make_cell(
+                (uid, slug) in read,
+                stat is not None,
+                item.due_date,
+                local_once(item.assigned_at),
+                best,
                 local_once(passed_at),
                 attempts,
+                today,
             )
         if cells:
             rows.append(Row(uid, user.name, user.email, user.active, teams.get(uid, []), cells))
     return slugs, rows
+
+
+def _users_in_order(people: sa.Select | None) -> sa.Select:
+    """The people, sorted as Voortgang lists them: by name (case-insensitive), e-mail, id."""
+    query = sa.select(User.id, User.name, User.email, User.active)
+    if people is not None:
+        query = query.where(User.id.in_(people))
+    return query.order_by(*SORT)
 
 
 def build_report(
@@ -193,15 +230,13 @@ def build_report(
     module_slug: str | None = None,
     status: str | None = None,
     user_id: int | None = None,
+    team_ids: list[int] | None = None,
 ) -> Report:
-    """People × assigned modules in five queries, whatever the number of people."""
-    people = _people(team_id, user_id)
-    users = sorted(
-        db.session.execute(
-            sa.select(User.id, User.name, User.email, User.active).where(User.id.in_(people))
-        ).all(),
-        key=_sort_key,
-    )
+    """People × assigned modules, every row built (a person's page; small selections). Five
+    queries. `team_ids`: only people in these teams (None: everyone). Voortgang's pages use
+    build_report_page and the CSV stream_cells: neither builds everyone's rows."""
+    people = _people(team_id, user_id, team_ids)
+    users = db.session.execute(_users_in_order(people)).all()
     slugs, rows = _cells(people, users, module_slug, today)
     modules = _modules(course, set(slugs))
     totals = {m.slug: Total() for m in modules}
@@ -227,6 +262,185 @@ class Page:
     pages: int
 
 
+# --- Every cell's status in SQL: totals, status filters and paging in the database ----------
+#
+# The same rule as make_cell() (learning/status.py), over every person × assigned module at
+# once, for what must look at all cells: the totals per module and who has a cell with the
+# status asked for. A test holds the two to each other for every combination of facts.
+# Read from indexes: assignments × memberships, ix_attempts_exam_progress (exam attempts:
+# started, latest pass) and the lesson views' primary key.
+
+SORT = (sa.func.lower(User.name), User.email, User.id)
+
+
+# Which facts a status filter needs beyond the deadline and the latest pass.
+NEEDS = {
+    Status.IN_PROGRESS.slug: ("started",),
+    Status.READ.slug: ("started", "read"),
+    Status.NOT_STARTED.slug: ("started", "read"),
+}
+
+
+def _cell_facts(
+    people: sa.Select | None,
+    module_slug: str | None,
+    needs: tuple[str, ...] = ("started", "read"),
+) -> sa.Select:
+    """(user_id, module_slug, due_date, passed_at[, started][, read]) for every assigned
+    cell; `started` and `read` only when asked for (each costs a join over every cell)."""
+    rows = assigned_select(people).subquery("assigned_rows")
+    cells = sa.select(
+        rows.c.user_id,
+        rows.c.module_slug,
+        sa.func.min(rows.c.due_date).label("due_date"),
+    ).group_by(rows.c.user_id, rows.c.module_slug)
+    if module_slug:
+        cells = cells.where(rows.c.module_slug == module_slug)
+    cells = cells.subquery("cells")
+    progress = sa.select(
+        Attempt.user_id,
+        Attempt.module_slug,
+        sa.func.min(
+            sa.case((Attempt.passed.is_(True), Attempt.submitted_at), else_=sa.null())
+        ).label("passed_at"),
+    ).where(Attempt.kind == AttemptKind.EXAM.value)
+    if "started" not in needs:  # only the passes, then
+        progress = progress.where(Attempt.passed.is_(True))
+    if people is not None:
+        progress = progress.where(Attempt.user_id.in_(people))
+    if module_slug:
+        progress = progress.where(Attempt.module_slug == module_slug)
+    progress = progress.group_by(Attempt.user_id, Attempt.module_slug).subquery("progress")
+    columns = [
+        cells.c.user_id,
+        cells.c.module_slug,
+        cells.c.due_date,
+        progress.c.passed_at,
+    ]
+    if "started" in needs:
+        columns.append(progress.c.user_id.is_not(None).label("started"))
+    if "read" in needs:
+        columns.append(LessonView.user_id.is_not(None).label("read"))
+    query = (
+        sa.select(*columns)
+        .select_from(cells)
+        .outerjoin(
+            progress,
+            sa.and_(
+                progress.c.user_id == cells.c.user_id,
+                progress.c.module_slug == cells.c.module_slug,
+            ),
+        )
+    )
+    if "read" in needs:
+        query = query.outerjoin(
+            LessonView,
+            sa.and_(
+                LessonView.user_id == cells.c.user_id,
+                LessonView.module_slug == cells.c.module_slug,
+            ),
+        )
+    return query
+
+
+def _passed_sql(facts, today: dt.date):
+    """Passed (learning/status.py)."""
+    return facts.c.passed_at.is_not(None)
+
+
+def _late_sql(facts, today: dt.date):
+    """Te laat: the Deadline is gone and the module is not passed."""
+    return sa.and_(facts.c.passed_at.is_(None), facts.c.due_date < today)
+
+
+def status_sql(facts, slug: str, today: dt.date):
+    """SQL: the cell shows this status (slug); the same order as shown_sql, using only the
+    facts that status needs (NEEDS)."""
+    late, passed = _late_sql(facts, today), _passed_sql(facts, today)
+    if slug == Status.OVERDUE.slug:
+        return late
+    open_ = sa.and_(sa.not_(late), facts.c.passed_at.is_(None))
+    if slug == Status.PASSED.slug:
+        return sa.and_(sa.not_(late), passed)
+    if slug == Status.IN_PROGRESS.slug:
+        return sa.and_(open_, facts.c.started)
+    if slug == Status.READ.slug:
+        return sa.and_(open_, sa.not_(facts.c.started), facts.c.read)
+    if slug == Status.NOT_STARTED.slug:
+        return sa.and_(open_, sa.not_(facts.c.started), sa.not_(facts.c.read))
+    return sa.false()
+
+
+def shown_sql(facts, today: dt.date):
+    """The status a cell shows, as its slug (Te laat wins; then passed, started, read)."""
+    return sa.case(
+        (_late_sql(facts, today), Status.OVERDUE.slug),
+        (_passed_sql(facts, today), Status.PASSED.slug),
+        (facts.c.started, Status.IN_PROGRESS.slug),
+        (facts.c.read, Status.READ.slug),
+        else_=Status.NOT_STARTED.slug,
+    )
+
+
+def _overview(
+    people: sa.Select | None,
+    module_slug: str | None,
+    status: str | None,
+    today: dt.date,
+    page: int,
+    per_page: int,
+) -> sa.Select:
+    """One statement: the totals per module, then the people of the asked page (sorted,
+    limited and counted in the database; a page past the end gives the last one)."""
+    facts = _cell_facts(people, module_slug, NEEDS.get(status or "", ())).cte("facts")
+    totals = sa.select(
+        sa.literal("module").label("kind"),
+        facts.c.module_slug,
+        sa.func.count().label("assigned"),
+        sa.func.coalesce(sa.func.sum(sa.case((_passed_sql(facts, today), 1), else_=0)), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((_late_sql(facts, today), 1), else_=0)), 0),
+        sa.cast(sa.null(), sa.Integer),
+        sa.cast(sa.null(), sa.String),
+        sa.cast(sa.null(), sa.String),
+        sa.cast(sa.null(), sa.Boolean),
+        sa.cast(sa.null(), sa.Integer),
+    ).group_by(facts.c.module_slug)
+    chosen = sa.select(facts.c.user_id)
+    if status:
+        chosen = chosen.where(status_sql(facts, status, today))
+    ranked = (
+        sa.select(
+            User.id,
+            User.name,
+            User.email,
+            User.active,
+            sa.func.row_number().over(order_by=SORT).label("rank"),
+            sa.func.count().over().label("total"),
+        )
+        .where(User.id.in_(chosen))
+        .subquery("ranked")
+    )
+    # The last page when `page` is past it (both databases: no GREATEST/LEAST in SQLite).
+    last = (ranked.c.total + per_page - 1) // per_page
+    shown_page = sa.case((last < max(page, 1), last), else_=max(page, 1))
+    people_rows = sa.select(
+        sa.literal("person"),
+        sa.cast(sa.null(), sa.String),
+        ranked.c.total,
+        ranked.c.rank,
+        shown_page,
+        ranked.c.id,
+        ranked.c.name,
+        ranked.c.email,
+        ranked.c.active,
+        sa.cast(sa.null(), sa.Integer),
+    ).where(
+        ranked.c.rank > (shown_page - 1) * per_page,
+        ranked.c.rank <= shown_page * per_page,
+    )
+    return sa.union_all(totals, people_rows)
+
+
 def build_report_page(
     course: Course,
     today: dt.date,
@@ -235,74 +449,220 @@ def build_report_page(
     team_id: int | None = None,
     module_slug: str | None = None,
     status: str | None = None,
+    team_ids: list[int] | None = None,
 ) -> Page:
     """The rows of one page only, with totals per module over everyone.
 
-    Without a status filter: the people of the page are picked first (one query for
-    everyone's names, sorted as the full report sorts them), then only their cells are
-    built; the totals come from one GROUP BY per module. With a status filter every status
-    is needed to know who is on which page, so the whole report is built and sliced.
-    Either way a constant number of queries.
+    One statement finds, in the database, every cell's status for the totals and for the
+    status filter, and the sorted, limited page of people with their count; then only the
+    page's cells are built (learning's rules, four small queries). A constant number of
+    queries, and nothing in Python grows with the number of people.
+    `team_ids`: only people in these teams (None: everyone).
     """
-    if status:
-        full = build_report(course, today, team_id, module_slug, status)
-        pages = max(1, -(-len(full.rows) // per_page))
-        page = min(max(page, 1), pages)
-        rows = full.rows[(page - 1) * per_page : page * per_page]
-        shown = Report(modules=full.modules, rows=rows, totals=full.totals)
-        return Page(shown, len(full.rows), page, pages)
-    people = _people(team_id, None)
-    assigned = _assigned(people, module_slug)
-    everyone = sorted(
-        db.session.execute(
-            sa.select(User.id, User.name, User.email, User.active).where(
-                User.id.in_(people), User.id.in_(sa.select(assigned.c.user_id))
-            )
-        ).all(),
-        key=_sort_key,
-    )
-    pages = max(1, -(-len(everyone) // per_page))
-    page = min(max(page, 1), pages)
-    users = everyone[(page - 1) * per_page : page * per_page]
+    people = None if team_id is None and team_ids is None else _people(team_id, None, team_ids)
+    totals_by_slug: dict[str, Total] = {}
+    users, count, shown_page = [], 0, 1
+    for row in db.session.execute(
+        _overview(people, module_slug, status, today, page, per_page)
+    ).tuples():
+        if row[0] == "module":
+            totals_by_slug[row[1]] = Total(int(row[2]), int(row[3]), int(row[4]))
+        else:
+            count, shown_page = int(row[2]), int(row[4])
+            users.append(PageUser(row[5], row[6], row[7], bool(row[8]), int(row[3])))
+    users.sort(key=lambda u: u.rank)
+    pages = max(1, -(-count // per_page))
     ids = sa.select(User.id).where(User.id.in_([u.id for u in users]))
     _, rows = _cells(ids, users, module_slug, today)
-    totals_by_slug = _totals(people, module_slug, today)
     modules = _modules(course, set(totals_by_slug))
     totals = {m.slug: totals_by_slug[m.slug] for m in modules}
-    return Page(Report(modules=modules, rows=rows, totals=totals), len(everyone), page, pages)
+    return Page(Report(modules=modules, rows=rows, totals=totals), count, shown_page, pages)
 
 
-def _totals(people: sa.Select, module_slug: str | None, today: dt.date) -> dict[str, Total]:
-    """Per assigned module over everyone: assigned, passed, late. One GROUP BY query.
+# --- Every cell, streamed in order (the CSV) -------------------------------------------------
 
-    The earliest deadline counts when a module reaches a person twice (as in the cells).
-    """
-    due = earliest_due_select(_assigned(people, module_slug))
-    passed = (
-        sa.exists()
-        .where(
-            Attempt.user_id == due.c.user_id,
-            Attempt.module_slug == due.c.module_slug,
-            Attempt.kind == AttemptKind.EXAM.value,
-            Attempt.passed.is_(True),
-            Attempt.submitted_at.is_not(None),
+
+@dataclass(frozen=True, slots=True)
+class CellLine:
+    """One person × assigned module, as the CSV lists it."""
+
+    name: str
+    email: str
+    active: bool
+    teams: str  # team names, sorted, joined with ", "
+    module: Module
+    cell: Cell
+
+
+def _team_names(dialect: str) -> sa.Subquery:
+    """(user_id, names): each person's team names, sorted and joined with ", "."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+        names = sa.func.string_agg(Team.name, aggregate_order_by(sa.literal(", "), Team.name))
+        return (
+            sa.select(Membership.user_id, names.label("names"))
+            .join(Team, Team.id == Membership.team_id)
+            .group_by(Membership.user_id)
+            .subquery("team_names")
         )
-        .correlate(due)
+    # SQLite (3.40 has no ORDER BY inside an aggregate) concatenates in the inner order.
+    ordered = (
+        sa.select(Membership.user_id, Team.name)
+        .join(Team, Team.id == Membership.team_id)
+        .order_by(Membership.user_id, Team.name)
+        .subquery("ordered")
     )
-    cells = sa.select(
-        due.c.module_slug, due.c.due_date, sa.case((passed, 1), else_=0).label("passed")
-    ).subquery("cells")
-    late = sa.case((sa.and_(cells.c.passed == 0, cells.c.due_date < today), 1), else_=0)
-    query = sa.select(
-        cells.c.module_slug,
-        sa.func.count(),
-        sa.func.coalesce(sa.func.sum(cells.c.passed), 0),
-        sa.func.coalesce(sa.func.sum(late), 0),
-    ).group_by(cells.c.module_slug)
-    return {
-        slug: Total(assigned=n, passed=int(p), late=int(late))
-        for slug, n, p, late in db.session.execute(query).tuples()
-    }
+    return (
+        sa.select(ordered.c.user_id, sa.func.group_concat(ordered.c.name, ", ").label("names"))
+        .group_by(ordered.c.user_id)
+        .subquery("team_names")
+    )
+
+
+def _cell_lines(
+    course: Course, people: sa.Select | None, module_slug: str | None, dialect: str
+) -> sa.Select:
+    """Every assigned cell with what the CSV shows, sorted by person, then course order."""
+    rows = assigned_select(people).subquery("assigned_rows")
+    ranked = sa.select(
+        rows.c.user_id,
+        rows.c.module_slug,
+        rows.c.due_date,
+        rows.c.created_at,
+        sa.func.row_number()
+        .over(
+            partition_by=(rows.c.user_id, rows.c.module_slug),
+            order_by=(rows.c.due_date, rows.c.assignment_id),
+        )
+        .label("n"),
+    )
+    if module_slug:
+        ranked = ranked.where(rows.c.module_slug == module_slug)
+    ranked = ranked.subquery("ranked_assignments")
+    percent = sa.case(
+        (Attempt.max_score > 0, Attempt.score * 100.0 / Attempt.max_score),
+        else_=sa.null(),
+    )
+    stats = sa.select(
+        Attempt.user_id,
+        Attempt.module_slug,
+        sa.func.count(Attempt.submitted_at).label("attempts"),
+        sa.func.max(percent).label("best"),
+        sa.func.min(
+            sa.case((Attempt.passed.is_(True), Attempt.submitted_at), else_=sa.null())
+        ).label("passed_at"),
+    ).where(Attempt.kind == AttemptKind.EXAM.value)
+    if people is not None:
+        stats = stats.where(Attempt.user_id.in_(people))
+    stats = stats.group_by(Attempt.user_id, Attempt.module_slug).subquery("stats")
+    teams = _team_names(dialect)
+    position = sa.case(
+        {m.slug: n for n, m in enumerate(course.modules)},
+        value=ranked.c.module_slug,
+        else_=len(course.modules),
+    )
+    return (
+        sa.select(
+            User.name,
+            User.email,
+            User.active,
+            teams.c.names,
+            ranked.c.module_slug,
+            ranked.c.due_date,
+            ranked.c.created_at,
+            stats.c.user_id.is_not(None),
+            stats.c.attempts,
+            stats.c.best,
+            stats.c.passed_at,
+            LessonView.user_id.is_not(None),
+        )
+        .select_from(ranked)
+        .join(User, User.id == ranked.c.user_id)
+        .outerjoin(teams, teams.c.user_id == ranked.c.user_id)
+        .outerjoin(
+            stats,
+            sa.and_(
+                stats.c.user_id == ranked.c.user_id,
+                stats.c.module_slug == ranked.c.module_slug,
+            ),
+        )
+        .outerjoin(
+            LessonView,
+            sa.and_(
+                LessonView.user_id == ranked.c.user_id,
+                LessonView.module_slug == ranked.c.module_slug,
+            ),
+        )
+        .where(ranked.c.n == 1)
+        .order_by(*SORT, position, ranked.c.module_slug)
+    )
+
+
+STREAM_BATCH = 1000  # rows fetched from the database at a time
+
+
+def stream_cells(
+    course: Course,
+    today: dt.date,
+    team_id: int | None = None,
+    module_slug: str | None = None,
+    status: str | None = None,
+    team_ids: list[int] | None = None,
+    connection: sa.Connection | None = None,
+) -> Iterator[CellLine]:
+    """Every person × assigned module in Voortgang's order, one statement read in batches of
+    STREAM_BATCH rows (a server-side cursor on PostgreSQL): memory does not grow with the
+    number of people. The statement runs at the first next(); after that the rows need no
+    app or request context, so a response can stream them on its own `connection`.
+    `status`: only cells showing it. `team_ids`: only people in these teams (None: all)."""
+    people = None if team_id is None and team_ids is None else _people(team_id, None, team_ids)
+    wanted = STATUS_FILTERS[status] if status else None
+    modules: dict[str, Module] = {m.slug: m for m in course.modules}
+    local = functools.lru_cache(maxsize=4096)(to_local)
+    source = connection or db.session
+    dialect = (connection or db.engine).dialect.name
+    statement = _cell_lines(course, people, module_slug, dialect)
+    result = source.execute(statement.execution_options(yield_per=STREAM_BATCH))
+    for (
+        name,
+        email,
+        active,
+        teams,
+        slug,
+        due,
+        created,
+        started,
+        tries,
+        best,
+        passed_at,
+        read,
+    ) in result.tuples():
+        cell = make_cell(
+            bool(read),
+            bool(started),
+            due,
+            local(created),
+            best,
+            None if passed_at is None else local(passed_at),
+            tries or 0,
+            today,
+        )
+        if wanted is not None and cell.shown is not wanted:
+            continue
+        module = modules.get(slug)
+        if module is None:
+            module = modules[slug] = _missing_module(slug)
+        yield CellLine(name, email, bool(active), teams or "", module, cell)
+
+
+@dataclass(frozen=True, slots=True)
+class PageUser:
+    id: int
+    name: str
+    email: str
+    active: bool
+    rank: int
 
 
 def _missing_module(slug: str) -> Module:

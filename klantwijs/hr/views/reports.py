@@ -10,14 +10,13 @@ from ...course import get_course as course
 from ...models import MAX_ID, Team
 from .. import queries
 from ..reports.cache import ReportCache, fingerprint
-from ..reports.csv import report_csv as make_csv
+from ..reports.csv import csv_chunks
 from ..reports.insight import question_insight
-from ..reports.matrix import STATUS_FILTERS, build_report, build_report_page
+from ..reports.matrix import STATUS_FILTERS, build_report_page, stream_cells
 from ._common import int_arg
 
 ROWS_PER_PAGE = 100
 PAGES_CACHED = 32  # rendered pages of the matrix per process (about 150 KB each at most)
-CSVS_CACHED = 8  # CSV files per process (about 0.8 MB for 1,000 people)
 
 
 class BadFilter(Exception):
@@ -108,19 +107,27 @@ def report():
 
 
 def report_csv():
+    """Download CSV, streamed: the header goes out at once, then pieces as the rows come from
+    the database, read on a connection of its own that the response closes. Nothing is
+    cached, so a worker's memory stays flat however many people there are. (A failure after
+    the first piece breaks the download off, which the browser shows as failed.)"""
     try:
         filters = _filters()
     except BadFilter:
         return _bad_filter()
+    course_now, today = course(), local_today()
+    connection = db.engine.connect()
 
-    def build() -> bytes:
-        data = build_report(course(), local_today(), **filters)
-        return make_csv(data, filters["status"]).encode("utf-8")
+    def body():
+        try:
+            cells = stream_cells(course_now, today, connection=connection, **filters)
+            yield from csv_chunks(cells)
+        finally:
+            connection.close()
 
-    body = _cache("csv", CSVS_CACHED).get_or_build(_key(filters), build)
-    filename = f"voortgang-{local_today().isoformat()}.csv"
+    filename = f"voortgang-{today.isoformat()}.csv"
     return Response(
-        body,
+        body(),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
