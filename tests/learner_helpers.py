@@ -96,3 +96,16 @@ def number_of(app, attempt_id: int, qtype: str) -> int:
     attempt = load(app, attempt_id)
     quiz = app.extensions["course"].get(attempt.module_slug).quiz
     return next(n for n, qid in enumerate(attempt.question_ids, 1) if quiz.by_id[qid].type == qtype)
+
+
+def practise_mistakes(client, app, slug: str = "alpha") -> int:
+    """Oefen je fouten, every question right at the first Controleer: the round is handed in
+    (after a failed exam, a retake waits for this). Returns the practice attempt's id."""
+    response = client.post(f"/modules/{slug}/oefenen")
+    assert response.status_code == 302, response.text
+    practice = int(re.search(r"/pogingen/(\d+)/", response.location)[1])
+    for number in range(1, len(load(app, practice).question_ids) + 1):
+        data = answer_form(app, practice, number, right=True, go="controleer")
+        assert client.post(question_url(practice, number), data=data).status_code == 302
+    assert load(app, practice).submitted_at is not None
+    return practice

@@ -12,7 +12,7 @@ from klantwijs.core.db import db
 from klantwijs.core.dutch import local_today as today
 from klantwijs.models import LessonView
 from tests.conftest import statements_sent
-from tests.learner_helpers import take_quiz
+from tests.learner_helpers import practise_mistakes, take_quiz
 
 
 def counted_statements(_app):
@@ -126,6 +126,7 @@ def test_unknown_module_is_404_in_dutch(client, learner):
 
 def test_passed_module_shows_geslaagd_and_best_score(client, learner, app):
     take_quiz(client, app, "alpha", right=False)
+    practise_mistakes(client, app)  # a retake waits for Oefen je fouten
     take_quiz(client, app, "alpha", right=True)
     take_quiz(client, app, "alpha", right=False)
     page = client.get("/").text
@@ -151,6 +152,7 @@ def test_assigned_modules_come_first_with_deadline_days_and_te_laat(
 def test_progress_page_lists_attempts_with_date_score_and_result_link(client, learner, app):
     assert "Nog geen pogingen." in client.get("/voortgang").text
     first = take_quiz(client, app, "alpha", right=False)
+    practise_mistakes(client, app)  # a retake waits for Oefen je fouten
     second = take_quiz(client, app, "alpha", right=True)
     page = client.get("/voortgang").text
     assert "Mijn voortgang" in page
@@ -168,7 +170,9 @@ def test_learner_pages_need_few_sql_statements(client, learner, app, path, count
     take_quiz(client, app, "beta", right=True)
     with count_statements() as seen:
         assert client.get(path).status_code == 200
-    assert len(seen) <= 4, f"{path}: {len(seen)} statements"
+    # Mijn cursus: one more for the Herhalen card's count of due questions (issue 16)
+    limit = 5 if path == "/" else 4
+    assert len(seen) <= limit, f"{path}: {len(seen)} statements"
 
 
 def test_the_spiekkaart_is_one_printable_page_linked_from_the_lesson(client, learner):

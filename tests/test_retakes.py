@@ -20,22 +20,17 @@ from klantwijs.learning.draw import draw_questions
 from klantwijs.learning.questions import QUESTION_TYPES, grade
 from klantwijs.models import Attempt
 from tests.conftest import DATA, ROOT
-from tests.learner_helpers import answer_all, answer_form, load, question_url, start, take_quiz
+from tests.learner_helpers import (
+    answer_all,
+    answer_form,
+    load,
+    practise_mistakes,
+    question_url,
+    start,
+    take_quiz,
+)
 
 REFUSED = "Opnieuw proberen kan nadat je je fouten hebt geoefend"
-
-
-def practise_mistakes(client, app, slug: str = "alpha") -> int:
-    """Oefen je fouten, every question right at the first Controleer: the round is handed in.
-    Returns the practice attempt's id."""
-    response = client.post(f"/modules/{slug}/oefenen")
-    assert response.status_code == 302, response.text
-    practice = int(re.search(r"/pogingen/(\d+)/", response.location)[1])
-    for number in range(1, len(load(app, practice).question_ids) + 1):
-        data = answer_form(app, practice, number, right=True, go="controleer")
-        assert client.post(question_url(practice, number), data=data).status_code == 302
-    assert load(app, practice).submitted_at is not None
-    return practice
 
 
 def exams(app) -> list[Attempt]:
