@@ -20,7 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     settings.configure(app, config)
 
     from . import accounts, course, hr, interop, learning
-    from .core import compression, errors, extensions, security, templating
+    from .core import compression, errors, extensions, mail, security, templating
     from .core.db import db
     from .ops import backup
 
@@ -36,4 +36,5 @@ def create_app(config: dict | None = None) -> Flask:
     hr.init_app(app)
     interop.init_app(app)
     backup.init_app(app)
+    mail.warn_if_half_configured(app)
     return app

@@ -39,6 +39,8 @@ def app_settings(database_url: str, **overrides) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
+        # Links in e-mails come from BASE_URL only (never the Host header); the test host.
+        "BASE_URL": "http://localhost",
         "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
         **overrides,
     }

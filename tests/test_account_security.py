@@ -211,3 +211,73 @@ def test_the_login_throttle_is_shared_by_every_app_process(make_app, make_user):
     )
     assert blocked.status_code == 429
     assert re.search(r"Probeer het over \d+ (minuut|minuten) opnieuw", blocked.text)
+
+
+def test_no_mail_leaves_without_base_url_whatever_the_host_header(make_app, make_user):
+    """Links in e-mails come from BASE_URL only: a forged Host header never reaches a mail."""
+    with smtp_server() as (port, inbox):
+        app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, BASE_URL="")
+        user = make_user()
+        client = app.test_client()
+        page = client.post(
+            "/wachtwoord-vergeten",
+            data={"email": user.email},
+            headers={"Host": "evil.example"},
+        )
+        assert page.status_code == 200 and "Vraag HR" in page.text
+        assert inbox.recipients() == []
+        result = app.test_cli_runner().invoke(args=["reminders", "send"])
+        assert result.exit_code != 0 and "BASE_URL is niet ingesteld" in result.output
+
+
+def test_registration_with_mail_answers_the_same_for_a_taken_address(make_app, make_user):
+    with smtp_server() as (port, inbox):
+        app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, BASE_URL="https://leren.nl")
+        existing = make_user(email="bestaat@example.nl")
+        pages = [
+            app.test_client().post("/account-aanmaken", data={"name": "Nieuw", "email": email})
+            for email in ("bestaat@example.nl", "nieuw@example.nl")
+        ]
+        texts = [p.text.replace("bestaat@", "X@").replace("nieuw@", "X@") for p in pages]
+        assert [p.status_code for p in pages] == [200, 200]
+        assert texts[0] == texts[1] and "Kijk in je mailbox" in texts[0]
+        assert sorted(inbox.recipients()) == ["bestaat@example.nl", "nieuw@example.nl"]
+        bodies = dict(zip(inbox.recipients(), inbox.bodies(), strict=True))
+        assert "al een account" in bodies["bestaat@example.nl"]
+        assert not LINK.search(bodies["bestaat@example.nl"])
+        token = LINK.search(bodies["nieuw@example.nl"]).group(1)
+        assert user_row(app, existing.id).password_hash  # the existing account is unchanged
+        newcomer = app.test_client()
+        chosen = "een eigen lange zin hier"
+        done = newcomer.post(
+            f"/wachtwoord-instellen/{token}",
+            data={"password": chosen, "password_repeat": chosen},
+        )
+        assert done.status_code == 302 and "Uitloggen" in newcomer.get("/").text
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "            ",
+        "aaaaaaaaaaaaaa",
+        "abababababab",
+        "medewerker1@example.nl",
+        "Medewerker 1 extra",
+    ],
+)
+def test_weak_passwords_are_refused_in_dutch(app, password):
+    client = app.test_client()
+    response = client.post(
+        "/account-aanmaken",
+        data={
+            "name": "Medewerker 1 extra",
+            "email": "medewerker1@example.nl",
+            "password": password,
+            "password_repeat": password,
+        },
+    )
+    assert response.status_code == 422
+    assert "wachtwoord" in response.text.lower()
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0

@@ -7,8 +7,14 @@ from ..core.forms import REQUIRED, KlantwijsForm, email_field
 from .passwords import MAX_LENGTH, password_problem
 
 
-def _acceptable_password(_form, field) -> None:
-    problem = password_problem(field.data or "")
+def _acceptable_password(form, field) -> None:
+    """Long enough, not common, not the account's own e-mail address or name: the form's
+    e-mail and name fields when it has them, else `form.own_words` set by the view."""
+    own = tuple(getattr(form, "own_words", ()))
+    for name in ("email", "name"):
+        if name in form:
+            own += (form[name].data or "",)
+    problem = password_problem(field.data or "", own)
     if problem:
         raise ValidationError(problem)
 
@@ -29,7 +35,10 @@ def _repeat(other: str) -> PasswordField:
     )
 
 
-class RegisterForm(KlantwijsForm):
+class RegisterByMailForm(KlantwijsForm):
+    """Account aanmaken when Klantwijs can send e-mail: the password is chosen through the
+    link sent to the address, so the page answers the same whether or not it is taken."""
+
     name = StringField(
         "Naam",
         validators=[
@@ -39,6 +48,11 @@ class RegisterForm(KlantwijsForm):
         render_kw={"autocomplete": "name"},
     )
     email = email_field()
+
+
+class RegisterForm(RegisterByMailForm):
+    """Account aanmaken without e-mail (a laptop install): the password on the form itself."""
+
     password = _new_password()
     password_repeat = _repeat("password")
 

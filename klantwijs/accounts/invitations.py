@@ -147,3 +147,26 @@ def mail_reset_link(user: User) -> None:
     db.session.commit()
     body = render_mail("email/reset.txt", name=user.name, link=invitation_link(token))
     send_messages([build_message(user.email, RESET_SUBJECT, body)])
+
+
+REGISTER_SUBJECT = "Je account bij Klantwijs"
+
+
+def mail_registration(email: str, user: User | None) -> None:
+    """Account aanmaken by e-mail: a new account gets a link to choose its password; for an
+    address that already has an account its owner is told, and nothing changes (MailError if
+    the mail server refuses). The page says the same in both cases."""
+    if user is None:
+        return
+    if user.password_hash is None and user.active:
+        token = new_invitation(user, None)
+        db.session.commit()
+        body = render_mail("email/register.txt", name=user.name, link=invitation_link(token))
+    else:
+        body = render_mail(
+            "email/register_taken.txt",
+            name=user.name,
+            login=absolute_url("auth.login"),
+            forgot=absolute_url("auth.forgot_password"),
+        )
+    send_messages([build_message(email, REGISTER_SUBJECT, body)])

@@ -21,14 +21,30 @@ def common_passwords() -> frozenset[str]:
     return frozenset(w.strip().lower() for w in words)
 
 
-def password_problem(password: str) -> str | None:
-    """Return a Dutch message when the password is not acceptable, else None."""
+def _folded(text: str) -> str:
+    return "".join(text.lower().split())
+
+
+def password_problem(password: str, own_words: tuple[str, ...] = ()) -> str | None:
+    """Return a Dutch message when the password is not acceptable, else None.
+
+    `own_words`: the account's e-mail address and name, which a password may not be."""
     if len(password) < MIN_LENGTH:
         return f"Kies een wachtwoord van minstens {MIN_LENGTH} tekens."
     if len(password) > MAX_LENGTH:
         return f"Kies een wachtwoord van hooguit {MAX_LENGTH} tekens."
-    if password.lower() in common_passwords():
+    folded = _folded(password)
+    if not folded:
+        return "Een wachtwoord van alleen spaties is niet veilig. Kies een zin met woorden."
+    if len(set(folded)) <= 2:
+        return "Dit wachtwoord herhaalt steeds dezelfde tekens. Kies een zin met verschillende woorden."
+    if password.lower() in common_passwords() or folded in common_passwords():
         return "Dit wachtwoord wordt veel gebruikt en is makkelijk te raden. Kies een ander."
+    for word in own_words:
+        word = _folded(word or "")
+        local = word.split("@", 1)[0]
+        if word and (folded == word or (len(local) >= 4 and folded == local)):
+            return "Je wachtwoord mag niet je e-mailadres of je naam zijn. Kies iets anders."
     return None
 
 

@@ -28,6 +28,7 @@ from .forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
+    RegisterByMailForm,
     RegisterForm,
     SetPasswordForm,
 )
@@ -38,6 +39,7 @@ from .invitations import (
     invitation_link,
     invitation_problem,
     mail_invitations,
+    mail_registration,
     mail_reset_link,
     new_invitation,
 )
@@ -121,7 +123,8 @@ def _admins_only():
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("learn.home"))
-    form = RegisterForm()
+    by_mail = mail_configured()
+    form = RegisterByMailForm() if by_mail else RegisterForm()
     oidc_only = oidc.password_login_closed(current_app.config)
     closed = not current_app.config["REGISTRATION_OPEN"] or oidc_only
     if closed and request.method == "POST":
@@ -132,10 +135,13 @@ def register():
         if refusal:
             form.email.errors.append(refusal)
             status = 422
+        elif by_mail:
+            return _register_by_mail(form.email.data, form.name.data)
         else:
             try:
                 user = create_user(form.email.data, form.name.data, form.password.data)
             except EmailTaken:
+                # Without e-mail there is no way to answer without saying so.
                 form.email.errors.append(
                     "Er is al een account met dit e-mailadres. Log in of vraag HR om hulp."
                 )
@@ -149,6 +155,20 @@ def register():
     return render_template(
         "auth/register.html", form=form, closed=closed, oidc_only=oidc_only
     ), status
+
+
+def _register_by_mail(email: str, name: str):
+    """A new address gets a link to choose its password, a taken one a note to its owner;
+    the page is the same either way, so it tells nobody which addresses have an account."""
+    try:
+        user = create_user(email, name)
+    except EmailTaken:
+        user = find_user_by_email(email)
+    try:
+        mail_registration(email, user)
+    except MailError:
+        current_app.logger.warning("Registration mail to %s failed", email, exc_info=True)
+    return render_template("auth/register_sent.html", email=email.strip().lower())
 
 
 @bp.route("/inloggen", methods=["GET", "POST"])
@@ -226,9 +246,10 @@ def logout():
 @rate_limit("10 per 10 minutes", methods=["POST"], deduct_when=_failed)
 def change_password():
     form = ChangePasswordForm()
+    user = current_account()
+    form.own_words = (user.email, user.name)
     status = 200
     if form.validate_on_submit():
-        user = current_account()
         if not verify_password(user.password_hash, form.current_password.data):
             form.current_password.errors.append("Je huidige wachtwoord klopt niet.")
             status = 401
@@ -290,6 +311,7 @@ def set_password_from_invitation(token: str):
     if _password_refused(user):
         return _admins_only()
     form = SetPasswordForm()
+    form.own_words = (user.email, user.name)
     status = 200
     if form.validate_on_submit():
         if not claim_invitation(invitation):

@@ -24,7 +24,18 @@ def absolute_url(endpoint: str, **values) -> str:
 
 
 def mail_configured() -> bool:
-    return bool(current_app.config.get("MAIL_SERVER"))
+    """Mail goes out only with MAIL_SERVER and BASE_URL both set: links in e-mails always
+    come from BASE_URL, never from a request's Host header (which a visitor chooses)."""
+    return bool(current_app.config.get("MAIL_SERVER") and current_app.config.get("BASE_URL"))
+
+
+def warn_if_half_configured(app) -> None:
+    """MAIL_SERVER without BASE_URL sends nothing: say so at start-up."""
+    if app.config.get("MAIL_SERVER") and not app.config.get("BASE_URL"):
+        app.logger.warning(
+            "MAIL_SERVER is set but BASE_URL is not: no e-mail is sent until BASE_URL is set "
+            "(links in e-mails come from BASE_URL only)."
+        )
 
 
 def build_message(to: str, subject: str, body: str) -> EmailMessage:

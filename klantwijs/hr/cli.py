@@ -18,6 +18,11 @@ reminders_cli = AppGroup("reminders", help="Herinneringen voor deadlines verstur
 def send_reminders_command(today, dry_run: bool) -> None:
     """E-mail people whose module is due within REMINDER_DAYS or late (once a day per module)."""
     if not dry_run and not mail_configured():
+        if current_app.config.get("MAIL_SERVER"):
+            raise click.ClickException(
+                "BASE_URL is niet ingesteld (links in e-mails komen alleen uit BASE_URL); "
+                "er is niets verstuurd."
+            )
         raise click.ClickException("MAIL_SERVER is niet ingesteld; er is niets verstuurd.")
     day = today.date() if today else local_today()
     days = int(current_app.config.get("REMINDER_DAYS", 3))
