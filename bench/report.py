@@ -12,6 +12,8 @@ RATIO_TARGETS = {
     "hr_report": 0.10,
 }
 MAX_QUERIES = 4
+# Mijn cursus reads one statement more: the Herhalen card's count of due questions (issue 16).
+QUERY_BUDGET = {"home": MAX_QUERIES + 1}
 PAGE_BUDGET = 60 * 1024
 JS_BUDGET = 20 * 1024
 CSS_BUDGET = 25 * 1024
@@ -77,13 +79,15 @@ def check_targets(results: dict) -> list[dict]:
             parts = [f"{k} {q[k]['queries']}" for k in keys if k in q]
             if parts:
                 measured[d] = ", ".join(parts)
-                oks.append(all(q[k]["queries"] <= MAX_QUERIES for k in keys if k in q))
+                oks.append(
+                    all(q[k]["queries"] <= QUERY_BUDGET.get(k, MAX_QUERIES) for k in keys if k in q)
+                )
         complete = all(
             all(k in results["databases"][d].get("queries", {}) for k in keys) for d in dbs
         )
         row(
             label,
-            f"≤ {MAX_QUERIES}",
+            f"≤ {MAX_QUERIES}" + ("; home ≤ 5" if "home" in keys else ""),
             measured,
             None if not oks else (all(oks) if complete or not all(oks) else None),
         )

@@ -46,6 +46,8 @@ class User(UserMixin, db.Model):
     # Bumped at logout and password change: older session cookies stop working.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Herhalen: may `flask reminders send` mail "Je hebt N vragen om te herhalen" (weekly)?
+    review_nudges: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -100,6 +102,9 @@ class Assignment(db.Model):
     __tablename__ = "assignments"
     __table_args__ = (
         sa.CheckConstraint("(team_id IS NULL) <> (user_id IS NULL)", name="team_or_user"),
+        sa.CheckConstraint(
+            "valid_months IS NULL OR valid_months IN (6, 12, 24, 36)", name="valid_months_known"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -115,6 +120,9 @@ class Assignment(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
+    # Recertification: a pass counts this many months, then the module is Verlopen
+    # (learning/validity.py; the choices are VALIDITY_CHOICES there). None: for good.
+    valid_months: Mapped[int | None]
 
 
 class AttemptKind(enum.StrEnum):
@@ -316,3 +324,123 @@ class GroupTeam(db.Model):
         sa.ForeignKey("teams.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ReviewCard(db.Model):
+    """One question of a passed module in a learner's spaced-review schedule (Herhalen): the
+    FSRS card state (learning/spaced.py). Reviews never touch attempts, so never a result."""
+
+    __tablename__ = "review_cards"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "module_slug", "question_id"),
+        sa.CheckConstraint("state IN (1, 2, 3)", name="state_known"),
+        # How many are due for this person (Mijn cursus, Herhalen) from the index alone.
+        sa.Index("ix_review_cards_user_due", "user_id", "due"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    module_slug: Mapped[str] = mapped_column(sa.String(64))
+    question_id: Mapped[str] = mapped_column(sa.String(64))
+    # fsrs.Card: state 1 learning, 2 review, 3 relearning; step, stability, difficulty.
+    state: Mapped[int]
+    step: Mapped[int | None]
+    stability: Mapped[float | None]
+    difficulty: Mapped[float | None]
+    due: Mapped[dt.datetime]
+    last_review: Mapped[dt.datetime | None]
+    # The exam pass that put the question in the schedule (retention counts from here).
+    passed_at: Mapped[dt.datetime]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ReviewSession(db.Model):
+    """Herhalen: up to 10 due questions, fixed when the session starts, one per screen."""
+
+    __tablename__ = "review_sessions"
+    __table_args__ = (
+        # At most one open session per learner, whatever races between two tabs.
+        sa.Index(
+            "uq_review_sessions_one_open",
+            "user_id",
+            unique=True,
+            sqlite_where=sa.text("finished_at IS NULL"),
+            postgresql_where=sa.text("finished_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    seed: Mapped[int] = mapped_column(sa.BigInteger)
+    # In the order asked: [{"card": review_cards.id, "module": slug, "question": id}]
+    items: Mapped[list[dict]] = mapped_column(sa.JSON)
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None]
+
+
+class ReviewLog(db.Model):
+    """One answer in a review session: graded, rated (right → Good, wrong → Again) and kept
+    for Voortgang's retention figure. Answering a question twice records it once."""
+
+    __tablename__ = "review_logs"
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "card_id"),
+        sa.CheckConstraint("rating IN (1, 2, 3, 4)", name="rating_known"),
+        # Retention per module for a set of people (hr/reports via learning/retention.py).
+        sa.Index("ix_review_logs_user_module", "user_id", "module_slug"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("review_sessions.id", ondelete="CASCADE")
+    )
+    card_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("review_cards.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    module_slug: Mapped[str] = mapped_column(sa.String(64))
+    question_id: Mapped[str] = mapped_column(sa.String(64))
+    response: Mapped[Any] = mapped_column(sa.JSON)
+    score: Mapped[float]
+    correct: Mapped[bool]
+    rating: Mapped[int]
+    reviewed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Whole days between the pass that scheduled the question and this answer.
+    days_since_pass: Mapped[int]
+
+
+class ReviewNudge(db.Model):
+    """A "Je hebt N vragen om te herhalen" mail, claimed before it is sent: at most one per
+    person every 7 days, also when `flask reminders send` runs twice or on two servers."""
+
+    __tablename__ = "review_nudges"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    sent_on: Mapped[dt.date] = mapped_column(primary_key=True)
+    due_count: Mapped[int]
+
+
+class Certificate(db.Model):
+    """A Certificaat as issued: the name, modules and dates are copied in, so the public
+    verification page shows what the PDF said (an edited PDF is caught by comparison)."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(100))
+    # [{"slug", "title", "passed_on": "2026-12-01", "valid_until": "2027-12-01" | None}]
+    modules: Mapped[list[dict]] = mapped_column(sa.JSON)
+    issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None]
+    revoked_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    revoke_reason: Mapped[str] = mapped_column(sa.Text, default="")

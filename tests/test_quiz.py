@@ -328,7 +328,9 @@ def test_handing_in_needs_five_sql_statements(client, learner, app):
     with counted_statements(app) as seen:
         response = client.post(f"/pogingen/{attempt_id}/inleveren")
     assert response.status_code == 302 and response.location.endswith("/uitslag")
-    assert len(seen) <= 5, [s for s, _ in seen]
+    # 6: this exam passes, so one INSERT more puts its questions in the learner's Herhalen
+    # schedule (learning/spaced.py, issue 16); a hand-in that fails stays at 5
+    assert len(seen) <= 6, [s for s, _ in seen]
     claim = next(i for i, (s, _) in enumerate(seen) if s.lstrip().startswith("UPDATE attempts"))
     read = next(i for i, (s, _) in enumerate(seen) if "FROM attempts LEFT OUTER JOIN answers" in s)
     assert claim < read

@@ -68,6 +68,22 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("quiz.overview", "GET"): own(200),
     ("quiz.hand_in", "POST"): own(302),
     ("quiz.result", "GET"): own(200, params={"attempt_id": "submitted_attempt_id"}),
+    # Herhalen: the learner's own review session (open, one question due); anyone else 404.
+    # Start continues the open session, or says nothing is due (both 302). Controleer
+    # without a choice: 422; klaar before the last answer goes to the open question (302)
+    ("review.index", "GET"): same(200),
+    ("review.start", "POST"): same(302),
+    ("review.question", "GET"): own(200),
+    ("review.question", "POST"): own(422, data={"ga": "controleer"}),
+    ("review.done", "GET"): own(302),
+    ("review.nudges", "POST"): same(302, data={"herinnering": "uit"}),
+    # Certificaat: the learner's own PDF by code (anyone else 404); not everything passed
+    # yet, so Download sends back to the page (302). Controleren is public: no account.
+    ("certificate.index", "GET"): same(200),
+    ("certificate.issue", "POST"): same(302),
+    ("certificate.pdf", "GET"): own(200),
+    ("certificate.check", "GET"): Row(200, 200, 200, 200, 200),
+    ("certificate.verify", "GET"): Row(200, 200, 200, 200, 200),
     # Beheer: hr and admin only; learners 403
     ("hr.index", "GET"): staff(200),
     ("hr.people", "GET"): staff(200),

@@ -143,6 +143,41 @@ def add_invitation(user: User, created_by: User | None, token: str, **kw) -> Inv
     return invitation
 
 
+def add_review_and_certificate(user: User, module):
+    """Herhalen: a due card of the module's first question in an open review session; and a
+    Certificaat with its code (learning/spaced.py, learning/certificates.py)."""
+    from klantwijs.learning.spaced import first_schedule
+    from klantwijs.models import Certificate, ReviewCard, ReviewSession
+
+    question = module.quiz.questions[0]
+    long_ago = utcnow() - dt.timedelta(days=30)
+    card = ReviewCard(
+        user_id=user.id,
+        module_slug=module.slug,
+        question_id=question.id,
+        passed_at=long_ago,
+        **first_schedule(True, long_ago),
+    )
+    db.session.add(card)
+    db.session.flush()
+    review = ReviewSession(
+        user_id=user.id,
+        seed=7,
+        items=[{"card": card.id, "module": module.slug, "question": question.id}],
+    )
+    certificate = Certificate(
+        code="ABCD-EFGH-JKLM",
+        user_id=user.id,
+        name=user.name,
+        modules=[
+            {"slug": module.slug, "title": module.title, "passed_on": "2026-11-01", "valid_until": None}
+        ],
+    )
+    db.session.add_all([review, certificate])
+    db.session.flush()
+    return review, certificate
+
+
 def build_world(app) -> World:
     """Rows every route can be called with; the learner owns the attempts."""
     with app.app_context():
@@ -177,6 +212,7 @@ def build_world(app) -> World:
             created_by_id=hr.id,
         )
         db.session.add(assignment)
+        review, certificate = add_review_and_certificate(learner, module)
         db.session.commit()
         users = {"admin": admin, "hr": hr, "learner": learner, "other": other, "invitee": invitee}
         ids = {
@@ -193,6 +229,9 @@ def build_world(app) -> World:
             "token": token,
             "filename": "css/app.css",
             "number": 1,
+            "session_id": review.id,
+            "code": certificate.code,
+            "certificate_id": certificate.id,
         }
         for user in users.values():
             db.session.refresh(user)

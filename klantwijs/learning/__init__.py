@@ -6,7 +6,12 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from .views import learn, quiz
+    from . import signals, spaced
+    from .views import certificate, learn, quiz, review
 
     app.register_blueprint(learn.bp)
     app.register_blueprint(quiz.bp)
+    app.register_blueprint(review.bp)
+    app.register_blueprint(certificate.bp)
+    # A passed exam's questions enter the Herhalen schedule.
+    signals.attempt_submitted.connect(spaced.on_attempt_submitted, sender=app)

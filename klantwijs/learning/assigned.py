@@ -1,12 +1,15 @@
 """The one rule for "which modules reach this person, and by when".
 
 A module reaches a person directly or through a team they are in. When it reaches them more
-than once, the earliest deadline counts (ties: the oldest assignment). Mijn cursus, the
-reminders and the Voortgang report all read assignments through this module.
+than once, the earliest deadline counts (ties: the oldest assignment), and the shortest
+validity of any of them (recertification, validity.py: a mandatory renewal is never lost to
+an assignment without one). Mijn cursus, the reminders and the Voortgang report all read
+assignments through this module.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -25,17 +28,19 @@ class Assigned:
     module_slug: str
     due_date: dt.date
     assigned_at: dt.datetime
+    valid_months: int | None = None  # the shortest validity reaching them; None: for good
 
 
 def assigned_select(user_ids: sa.Select | None = None) -> sa.Select:
     """Direct assignments plus team assignments reached through membership, as one SELECT
-    of (user_id, assignment_id, module_slug, due_date, created_at)."""
+    of (user_id, assignment_id, module_slug, due_date, created_at, valid_months)."""
     direct = sa.select(
         Assignment.user_id.label("user_id"),
         Assignment.id.label("assignment_id"),
         Assignment.module_slug,
         Assignment.due_date,
         Assignment.created_at,
+        Assignment.valid_months,
     ).where(Assignment.user_id.is_not(None))
     via_team = sa.select(
         Membership.user_id.label("user_id"),
@@ -43,6 +48,7 @@ def assigned_select(user_ids: sa.Select | None = None) -> sa.Select:
         Assignment.module_slug,
         Assignment.due_date,
         Assignment.created_at,
+        Assignment.valid_months,
     ).join(Membership, Membership.team_id == Assignment.team_id)
     if user_ids is not None:
         direct = direct.where(Assignment.user_id.in_(user_ids))
@@ -51,13 +57,14 @@ def assigned_select(user_ids: sa.Select | None = None) -> sa.Select:
 
 
 def earliest_due_select(assigned: sa.Subquery) -> sa.Subquery:
-    """The same rule in SQL, for aggregates: (user_id, module_slug, due_date) per person and
-    module, the earliest deadline winning."""
+    """The same rule in SQL, for aggregates: (user_id, module_slug, due_date, valid_months)
+    per person and module, the earliest deadline and the shortest validity winning."""
     return (
         sa.select(
             assigned.c.user_id,
             assigned.c.module_slug,
             sa.func.min(assigned.c.due_date).label("due_date"),
+            sa.func.min(assigned.c.valid_months).label("valid_months"),
         )
         .group_by(assigned.c.user_id, assigned.c.module_slug)
         .subquery("due")
@@ -67,14 +74,19 @@ def earliest_due_select(assigned: sa.Subquery) -> sa.Subquery:
 def pick_earliest(rows) -> dict[tuple[int, str], Assigned]:
     """Per (person, module) the assignment that counts, from rows of assigned_select()."""
     result: dict[tuple[int, str], Assigned] = {}
-    for user_id, assignment_id, slug, due_date, created_at in rows:
+    validity: dict[tuple[int, str], int] = {}
+    for user_id, assignment_id, slug, due_date, created_at, valid_months in rows:
         key = (user_id, slug)
+        if valid_months is not None and valid_months < validity.get(key, valid_months + 1):
+            validity[key] = valid_months
         current = result.get(key)
         if current is None or (due_date, assignment_id) < (
             current.due_date,
             current.assignment_id,
         ):
             result[key] = Assigned(user_id, assignment_id, slug, due_date, created_at)
+    for key, months in validity.items():
+        result[key] = dataclasses.replace(result[key], valid_months=months)
     return result
 
 

@@ -16,7 +16,8 @@ from . import queries as q
 from . import signals
 from .assigned import assigned_select, assigned_to
 from .retakes import ExamState
-from .status import Status, is_overdue, module_status
+from .status import Status
+from .validity import standing
 
 VIEW_INTERVAL = dt.timedelta(hours=1)
 
@@ -61,21 +62,24 @@ class ModuleRow:
     due: dt.date | None
     overdue: bool
     days_left: int | None
+    passed_at: dt.datetime | None = None  # the latest passed exam (naive UTC)
+    valid_until: dt.date | None = None  # with a validity: the last day that pass counts
 
 
 def course_overview(user_id: int, course: Course, today: dt.date) -> list[ModuleRow]:
-    """Every module with status, best score and deadline: assigned ones first, by Deadline."""
-    due_dates = {slug: item.due_date for slug, item in assigned_to(user_id).items()}
+    """Every module with status, best score and deadline: assigned ones first, by Deadline.
+    Status and Deadline follow validity.standing (Verlopen and its new Deadline)."""
+    assigned = assigned_to(user_id)
     read = set(
         db.session.scalars(sa.select(LessonView.module_slug).where(LessonView.user_id == user_id))
     )
     stats = {
-        slug: (count, passed, best)
-        for slug, count, passed, best in db.session.execute(
+        slug: (count, passed_at, best)
+        for slug, count, passed_at, best in db.session.execute(
             sa.select(
                 Attempt.module_slug,
                 sa.func.count(Attempt.id),
-                sa.func.max(sa.case((Attempt.passed.is_(True), 1), else_=0)),
+                sa.func.max(sa.case((Attempt.passed.is_(True), Attempt.submitted_at))),
                 sa.func.max(Attempt.score * 100.0 / sa.func.nullif(Attempt.max_score, 0)),
             )
             .where(Attempt.user_id == user_id, Attempt.kind == AttemptKind.EXAM.value)
@@ -84,17 +88,27 @@ def course_overview(user_id: int, course: Course, today: dt.date) -> list[Module
     }
     rows = []
     for module in course.modules:
-        count, passed, best = stats.get(module.slug, (0, 0, None))
-        status = module_status(module.slug in read, count > 0, bool(passed))
-        due = due_dates.get(module.slug)
+        count, passed_at, best = stats.get(module.slug, (0, None, None))
+        item = assigned.get(module.slug)
+        now = standing(
+            module.slug in read,
+            count > 0,
+            passed_at,
+            item.due_date if item else None,
+            item.valid_months if item else None,
+            today,
+        )
+        due = now.due
         rows.append(
             ModuleRow(
                 module=module,
-                status=status,
+                status=now.status,
                 best=float(best) if best is not None else None,
                 due=due,
-                overdue=is_overdue(status, due, today),
+                overdue=now.overdue,
                 days_left=(due - today).days if due else None,
+                passed_at=passed_at,
+                valid_until=now.valid_until,
             )
         )
     rows.sort(key=lambda r: (r.due is None, r.due or today, r.module.order))
@@ -169,6 +183,7 @@ def _progress_select(user_id: int) -> sa.CompoundSelect:
         a.c.max_score,
         a.c.passed,
         sa.cast(sa.null(), sa.Date).label("due_date"),
+        sa.cast(sa.null(), sa.Integer).label("valid_months"),
     ).where(a.c.user_id == user_id)
     views = sa.select(
         sa.literal("read"),
@@ -176,6 +191,7 @@ def _progress_select(user_id: int) -> sa.CompoundSelect:
         *(_null(c) for c in (a.c.id, a.c.kind, a.c.started_at, a.c.submitted_at, a.c.score)),
         *(_null(c) for c in (a.c.max_score, a.c.passed)),
         sa.cast(sa.null(), sa.Date),
+        sa.cast(sa.null(), sa.Integer),
     ).where(v.c.user_id == user_id)
     assigned = assigned_select(sa.select(sa.literal(user_id))).subquery()
     deadlines = sa.select(
@@ -184,6 +200,7 @@ def _progress_select(user_id: int) -> sa.CompoundSelect:
         *(_null(c) for c in (a.c.id, a.c.kind, a.c.started_at, a.c.submitted_at, a.c.score)),
         *(_null(c) for c in (a.c.max_score, a.c.passed)),
         assigned.c.due_date,
+        assigned.c.valid_months,
     )
     return sa.union_all(attempts, views, deadlines)
 
@@ -195,6 +212,7 @@ def course_progress(
     attempts: dict[str, list[AttemptLine]] = {}
     read: set[str] = set()
     due: dict[str, dt.date] = {}
+    validity: dict[str, int] = {}
     for row in db.session.execute(_progress_select(user_id)):
         if row.row == "attempt":
             attempts.setdefault(row.module_slug, []).append(
@@ -205,8 +223,13 @@ def course_progress(
             )  # fmt: skip
         elif row.row == "read":
             read.add(row.module_slug)
-        elif row.module_slug not in due or row.due_date < due[row.module_slug]:
-            due[row.module_slug] = row.due_date  # the earliest Deadline counts (assigned.py)
+        else:
+            if row.module_slug not in due or row.due_date < due[row.module_slug]:
+                due[row.module_slug] = row.due_date  # the earliest Deadline counts (assigned.py)
+            if row.valid_months is not None:  # and the shortest validity
+                validity[row.module_slug] = min(
+                    row.valid_months, validity.get(row.module_slug, row.valid_months)
+                )
     rows = []
     for module in course.modules:
         lines = sorted(attempts.get(module.slug, []), key=lambda x: (x.started_at, x.id))[::-1]
@@ -216,15 +239,24 @@ def course_progress(
             x for x in lines if x.kind == AttemptKind.PRACTICE.value and x.submitted_at is None
         ]
         fresh = [x for x in practice_open if now - x.started_at < PRACTICE_KEPT_OPEN]
-        status = module_status(module.slug in read, bool(exams), any(x.passed for x in exams))
-        deadline = due.get(module.slug)
+        passes = [x.submitted_at for x in exams if x.passed and x.submitted_at is not None]
+        now_standing = standing(
+            module.slug in read,
+            bool(exams),
+            max(passes, default=None),
+            due.get(module.slug),
+            validity.get(module.slug),
+            today,
+        )
+        status = now_standing.status
+        deadline = now_standing.due
         rows.append(
             ModuleProgress(
                 module=module,
                 status=status,
                 best=max((100.0 * (x.score or 0) / x.max_score for x in handed_in), default=None),
                 due=deadline,
-                overdue=is_overdue(status, deadline, today),
+                overdue=now_standing.overdue,
                 days_left=(deadline - today).days if deadline else None,
                 attempts=[x for x in lines if x not in practice_open][:RECENT_SHOWN],
                 open_practice=fresh[0] if fresh else None,

@@ -15,3 +15,8 @@ lesson_read = _signals.signal("lesson-read")
 attempt_started = _signals.signal("attempt-started")
 # attempt (Attempt, graded), module, answers (question id → saved answer)
 attempt_submitted = _signals.signal("attempt-submitted")
+# Herhalen (spaced review; review_session.py), after the commit:
+# user_id, module_slug, question_id, correct — one answer in a review session
+review_answered = _signals.signal("review-answered")
+# user_id, module_slug — a review session finished; once per module it asked about
+review_done = _signals.signal("review-done")

@@ -14,10 +14,12 @@ class Status(enum.StrEnum):
     IN_PROGRESS = "Bezig"
     PASSED = "Geslaagd"
     OVERDUE = "Te laat"  # shown instead of the others while a Deadline passed without a pass
+    EXPIRED = "Verlopen"  # passed, but the assignment's validity ran out (validity.py)
 
     @property
     def slug(self) -> str:
-        """niet-begonnen, gelezen, bezig, geslaagd, te-laat: URL filter value and CSS class."""
+        """niet-begonnen, gelezen, bezig, geslaagd, te-laat, verlopen: URL filter value and
+        CSS class."""
         return self.value.lower().replace(" ", "-")
 
     @property
@@ -25,8 +27,11 @@ class Status(enum.StrEnum):
         return f"status-{self.slug}"
 
 
-def module_status(read: bool, attempted: bool, passed: bool) -> Status:
-    """Passed beats attempted (any exam attempt, open or handed in) beats read."""
+def module_status(read: bool, attempted: bool, passed: bool, expired: bool = False) -> Status:
+    """Passed beats attempted (any exam attempt, open or handed in) beats read; a pass whose
+    validity ran out is Verlopen until the next pass (validity.standing decides `expired`)."""
+    if passed and expired:
+        return Status.EXPIRED
     if passed:
         return Status.PASSED
     if attempted:

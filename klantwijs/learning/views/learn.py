@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from ...core.dutch import days_left_text, local_today
 from ...course import get_course as course
 from ...models import AttemptKind, utcnow
-from .. import overview
+from .. import certificates, overview, spaced
 from ..retakes import retake_lock
 from ..status import Status
 
@@ -40,6 +40,12 @@ def home():
         next_row=next_row,
         Status=Status,
         days_left_text=days_left_text,
+        # Herhalen (one statement) and whether the Certificaat is there (from the rows)
+        review=spaced.due_summary(current_user.id, utcnow()),
+        review_size=spaced.SESSION_SIZE,
+        certificate=certificates.complete(
+            {r.module.slug: r.status for r in rows}, {r.module.slug for r in assigned}, course()
+        ),
     )
 
 
