@@ -36,6 +36,9 @@ DEFAULTS = {
     "MAIL_USE_TLS": False,
     "MAIL_FROM": "klantwijs@localhost",
     "REMINDER_DAYS": 3,
+    # Reminders on and after a Deadline: on these days after it (0 = the day itself), then
+    # no more. "0,3,7": three reminders for an overdue module (hr/reminders.py).
+    "REMINDER_OVERDUE_DAYS": (0, 3, 7),
     "BASE_URL": "",
     # werkzeug's method string; scrypt (werkzeug's default, as accounts/passwords.py). For tests
     # only: tests/conftest.py sets a cheap "pbkdf2:sha256:1000", as bench/dataset.py does.
@@ -72,6 +75,9 @@ _ENV = {
     "MAIL_USE_TLS": lambda v: v.strip().lower() in {"1", "true", "yes"},
     "MAIL_FROM": str,
     "REMINDER_DAYS": int,
+    "REMINDER_OVERDUE_DAYS": lambda v: tuple(
+        sorted({max(0, int(d)) for d in v.split(",") if d.strip()})
+    ),
     "BASE_URL": str,
     "SESSION_COOKIE_SECURE": lambda v: v.strip().lower() not in {"0", "false", "no", ""},
     "PASSWORD_HASH_METHOD": str,  # tests only; never lower it in production

@@ -250,6 +250,65 @@ class ReminderSent(db.Model):
     sent_on: Mapped[dt.date] = mapped_column(primary_key=True)
 
 
+class TeamLead(db.Model):
+    """A Teamleider: sees Voortgang, person pages and Vragen-inzicht of this team's members
+    and assigns modules to the team, nothing else in Beheer. Set by HR and admins."""
+
+    __tablename__ = "team_leads"
+
+    # user_id first: "which teams does the signed-in person lead" is the lookup every
+    # request makes (accounts/session.py), the team page's list the other one.
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    team_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+
+class NoticeKind(enum.StrEnum):
+    ASSIGNED = "toegewezen"  # a module was assigned (or its Deadline changed)
+    REMINDER = "herinnering"  # the daily run or Stuur nu
+
+
+class Notice(db.Model):
+    """An e-mail to one person. "toegewezen": one per person per assignment action, queued
+    with the assignments and sent right after (or by the next `flask reminders send`);
+    "herinnering": written when a reminder was sent or failed. Herinneringen reads them."""
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('toegewezen', 'herinnering')", name="kind_known"),
+        # The latest notice of a kind per person (Herinneringen).
+        sa.Index("ix_notices_user_kind_created", "user_id", "kind", "created_at"),
+        # What is still to be sent.
+        sa.Index("ix_notices_kind_sent_at", "kind", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    # [{"slug": ..., "due": "2026-12-31", "change": "nieuw" | "deadline"}]: titles are looked
+    # up when the mail is written, so a renamed module reads right.
+    items: Mapped[list[dict]] = mapped_column(sa.JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Who assigned, or pressed Stuur nu; None for the daily run.
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    sent_at: Mapped[dt.datetime | None]
+    failed_at: Mapped[dt.datetime | None]
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    tries: Mapped[int] = mapped_column(default=0)
+    # A sender's claim on a queued notice, so two senders never mail it twice.
+    claim: Mapped[str | None] = mapped_column(sa.String(32))
+    claimed_at: Mapped[dt.datetime | None]
+
+
 class LoginFailure(db.Model):
     """A failed login (wrong password or unknown e-mail), for the login throttle that every
     worker shares. Rows older than a day are deleted as new failures come in."""

@@ -1,14 +1,18 @@
 """Medewerkers importeren: preview with per-row errors, nothing written until confirmed."""
 
+import csv
 import io
 import re
 
 import pytest
+import sqlalchemy as sa
 from itsdangerous import URLSafeTimedSerializer
 
+from klantwijs.core.db import db
 from klantwijs.hr.imports import ImportFileError, parse
 from klantwijs.models import AuditEntry, Invitation, Membership, Team, User
-from tests.hr_helpers import audit_actions, count
+from tests.conftest import PASSWORD
+from tests.hr_helpers import audit_actions, count, get_user
 
 PAYLOAD = re.compile(r'name="payload" type="hidden" value="([^"]+)"')
 
@@ -169,12 +173,17 @@ def test_tampered_or_foreign_payload_is_refused(client, app, hr, login_as):
     assert audit_actions(app) == []
 
 
-def test_someone_added_between_preview_and_confirm_is_skipped(client, app, hr, make_user):
+def test_someone_added_between_preview_and_confirm_joins_the_team_without_a_link(
+    client, app, hr, make_user
+):
     preview = upload(client, GOOD.encode())
-    make_user(email="bert@example.nl")
+    bert = make_user(email="bert@example.nl", name="Bert al Binnen")
     done = confirm(client, preview)
-    assert "1 medewerker(s) toegevoegd" in done.text
-    assert "Er is al een account met dit e-mailadres." in done.text
+    assert "1 medewerker(s) toegevoegd. 1 bestaande medewerker(s) in een team gezet." in done.text
+    assert "Bert al Binnen (bert@example.nl) → Service" in done.text
+    assert len(re.findall(r"/wachtwoord-instellen/[A-Za-z0-9_-]{20,}", done.text)) == 1
+    assert count(app, Invitation, Invitation.user_id == bert.id) == 0
+    assert count(app, Membership, Membership.user_id == bert.id) == 1
 
 
 def test_thousand_rows_import(client, app, hr):
@@ -198,3 +207,146 @@ def test_parse_is_pure_and_names_the_line():
     ]
     with pytest.raises(ImportFileError):
         parse(b"\n\n")
+
+
+# --- Existing accounts join a team -----------------------------------------------------------
+
+
+def test_a_row_for_an_existing_account_adds_them_to_the_team(client, app, hr, make_user, make_team):
+    anna = make_user(name="Anna de Vries", email="anna@example.nl")
+    make_team("Verkoop")
+    csv_text = (
+        "naam;e-mail;team\n"
+        "Anna (andere naam);ANNA@example.nl;Verkoop\n"
+        "Bert Jansen;bert@example.nl;Service\n"
+    )
+    before = written(app)
+    preview = upload(client, csv_text.encode())
+    assert preview.status_code == 200
+    assert written(app) == before  # nothing stored before confirm
+    text = preview.text
+    assert "van wie <strong>1</strong> al een account heeft en alleen in een team komt" in text
+    assert "Bestaat al (Anna de Vries): komt in team Verkoop" in text
+    assert "Nieuw account in team Service" in text
+    assert "Er is al een account" not in text
+    done = confirm(client, preview)
+    assert "1 medewerker(s) toegevoegd. 1 bestaande medewerker(s) in een team gezet." in done.text
+    assert len(re.findall(r"/wachtwoord-instellen/[A-Za-z0-9_-]{20,}", done.text)) == 1
+    assert count(app, Membership, Membership.user_id == anna.id) == 1
+    assert count(app, Invitation, Invitation.user_id == anna.id) == 0  # no link for her
+    assert count(app, User, User.name == "Anna (andere naam)") == 0  # her name stays
+    with app.app_context():
+        detail = db.session.scalar(sa.select(AuditEntry.detail))
+    assert "bestaande accounts in een team: anna@example.nl → Verkoop" in detail
+
+
+def test_an_existing_account_without_a_team_or_already_in_it_is_skipped(
+    client, app, hr, make_user, make_team
+):
+    anna = make_user(email="anna@example.nl")
+    make_user(email="bert@example.nl")
+    make_team("Verkoop", [anna])
+    preview = upload(
+        client, b"naam;e-mail;team\nAnna;anna@example.nl;verkoop\nBert;bert@example.nl;\n"
+    )
+    assert preview.status_code == 422
+    assert "Bestaat al en staat al in team verkoop." in preview.text
+    assert "Er is al een account met dit e-mailadres. Zonder team is er niets te doen." in (
+        preview.text
+    )
+
+
+# --- Invitation links without mail: copy button and Download links (CSV) ---------------------
+
+LINKS = re.compile(
+    r'action="/beheer/medewerkers/importeren/links.csv".*?name="payload" type="hidden" value="([^"]+)"',
+    re.S,
+)
+
+
+def imported(client):
+    preview = upload(client, GOOD.encode())
+    done = confirm(client, preview)
+    return done, LINKS.search(done.text).group(1)
+
+
+def link_rows(response) -> list[list[str]]:
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith(
+        'attachment; filename="uitnodigingslinks-'
+    )
+    assert response.data.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
+
+
+def test_the_links_have_copy_buttons_and_download_as_csv(client, app, hr):
+    done, payload = imported(client)
+    assert done.text.count("data-copy=") == 2
+    assert "Download links (CSV)" in done.text
+    rows = link_rows(
+        client.post("/beheer/medewerkers/importeren/links.csv", data={"payload": payload})
+    )
+    assert rows[0] == ["naam", "e-mail", "uitnodigingslink", "opmerking"]
+    assert [r[:2] for r in rows[1:]] == [
+        ["Anna de Vries", "anna@example.nl"],
+        ["Bert Jansen", "bert@example.nl"],
+    ]
+    for row in rows[1:]:
+        assert row[2] in done.text and "/wachtwoord-instellen/" in row[2] and row[3] == ""
+
+
+def test_the_download_leaves_out_links_that_no_longer_work(client, app, hr):
+    done, payload = imported(client)
+    links = re.findall(r'value="(http[^"]+/wachtwoord-instellen/[^"]+)"', done.text)
+    anna_link = links[0]
+    # Anna uses her link (she now has a password); Bert's link is replaced by a newer one.
+    token = anna_link.rsplit("/", 1)[1]
+    other = app.test_client()
+    set_it = other.post(
+        f"/wachtwoord-instellen/{token}", data={"password": PASSWORD, "password_repeat": PASSWORD}
+    )
+    assert set_it.status_code == 302
+    bert = get_user(app, "bert@example.nl")
+    client.post(f"/beheer/medewerkers/{bert.id}/uitnodiging")
+    rows = link_rows(
+        client.post("/beheer/medewerkers/importeren/links.csv", data={"payload": payload})
+    )
+    by_email = {r[1]: r for r in rows[1:]}
+    assert by_email["anna@example.nl"][2] == ""
+    assert "al gebruikt" in by_email["anna@example.nl"][3]
+    assert by_email["bert@example.nl"][2] == ""
+    assert "vervangen" in by_email["bert@example.nl"][3]
+
+
+def test_a_password_account_never_gets_its_link_in_the_download(client, app, hr):
+    done, payload = imported(client)
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == "anna@example.nl"))
+        user.password_hash = "pbkdf2:sha256:1000$x$y"  # set some other way (e.g. SSO added one)
+        db.session.commit()
+    rows = link_rows(
+        client.post("/beheer/medewerkers/importeren/links.csv", data={"payload": payload})
+    )
+    anna = next(r for r in rows if r[1] == "anna@example.nl")
+    assert anna[2] == "" and "heeft al een wachtwoord" in anna[3]
+
+
+def test_only_the_hr_person_who_imported_can_download(client, app, hr, login_as):
+    _, payload = imported(client)
+    other = app.test_client()
+    login_as("hr", other)
+    refused = other.post("/beheer/medewerkers/importeren/links.csv", data={"payload": payload})
+    assert refused.status_code == 422
+    assert "horen bij een import van iemand anders" in refused.text
+    forged = URLSafeTimedSerializer("wrong-key", salt="beheer-import-links").dumps(
+        {"by": hr.id, "links": [[1, "x"]]}
+    )
+    assert (
+        client.post(
+            "/beheer/medewerkers/importeren/links.csv", data={"payload": forged}
+        ).status_code
+        == 422
+    )
+    for junk in ["", "x" * 5000, payload[:-3]]:
+        response = client.post("/beheer/medewerkers/importeren/links.csv", data={"payload": junk})
+        assert response.status_code == 422

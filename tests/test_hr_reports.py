@@ -6,11 +6,12 @@ import io
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from klantwijs.core.db import db
 from klantwijs.hr.reports.cache import ReportCache
 from klantwijs.hr.reports.csv import CSV_COLUMNS, neutralise
-from klantwijs.models import Attempt, Membership, Role, User, utcnow
+from klantwijs.models import Attempt, Membership, Role, Team, TeamLead, User, utcnow
 from tests.hr_helpers import TODAY
 
 YESTERDAY = TODAY - dt.timedelta(days=1)
@@ -46,6 +47,15 @@ def world(make_user, make_team, make_assignment, make_attempt, make_view):
     return team, people
 
 
+def totals_cells(assigned: int, *percents: str) -> str:
+    """The cells of a row of Voortgang's Per module table, as the page writes them."""
+    labels = ["Geslaagd", "Te laat"]
+    return f'<td data-label="Toegewezen">{assigned}</td>' + "".join(
+        f'<td data-label="{label}">{text}</td>'
+        for label, text in zip(labels, percents, strict=False)
+    )
+
+
 def csv_rows(response) -> list[list[str]]:
     assert response.data.startswith(b"\xef\xbb\xbf")
     text = response.data.decode("utf-8-sig")
@@ -65,8 +75,8 @@ def test_matrix_shows_every_status(client, hr, world):
 
 def test_totals_per_module(client, hr, world):
     text = client.get("/beheer/voortgang").text
-    assert "<td>5</td><td>20% (1)</td><td>0% (0)</td>" in text  # alpha
-    assert "<td>1</td><td>0% (0)</td><td>100% (1)</td>" in text  # beta
+    assert totals_cells(5, "20% (1)", "0% (0)") in text  # alpha
+    assert totals_cells(1, "0% (0)", "100% (1)") in text  # beta
 
 
 @pytest.mark.parametrize(
@@ -186,29 +196,30 @@ def test_question_insight(client, app, hr, world, make_user, make_attempt):
     team, people = world
     outsider = make_user()
     answers_wrong = {
-        "eerste-stap": (["b"], 0.0),
+        "eerste-stap": ("b", 0.0),
         "goede-gewoonten": (["a", "c"], 0.0),
         "volgorde": (["samenvatten", "luisteren", "oplossen", "afronden"], 0.0),
     }
     answers_right = {
-        "eerste-stap": (["a"], 1.0),
+        "eerste-stap": ("a", 1.0),
         "goede-gewoonten": (["a", "b"], 1.0),
         "volgorde": (["luisteren", "samenvatten", "oplossen", "afronden"], 1.0),
     }
     make_attempt(people["niet"].id, answers=answers_wrong)
     make_attempt(people["gelezen"].id, answers=answers_wrong)
     make_attempt(people["bezig"].id, answers=answers_right)
-    make_attempt(outsider.id, answers={"eerste-stap": (["c"], 0.0)})
-    make_attempt(outsider.id, answers={"eerste-stap": (["c"], 0.0)}, submitted=False)
+    make_attempt(outsider.id, answers={"eerste-stap": ("c", 0.0)})
+    make_attempt(outsider.id, answers={"eerste-stap": ("c", 0.0)}, submitted=False)
     text = client.get("/beheer/vragen-inzicht?module=alpha").text
     assert "Wat doe je eerst?" in text
     assert (
-        '<td>4</td>\n    <td>25%</td>\n    <td>Uitleggen <span class="small">2 keer</span>' in text
-    )
+        '<td data-label="Beantwoord">4</td>\n    <td data-label="Goed">25%</td>\n    '
+        '<td data-label="Meest gekozen fout antwoord">Uitleggen <span class="small">2 keer</span>'
+    ) in text
     assert 'Onderbreken <span class="small">2 keer</span>' in text
-    assert "Samenvatten → Luisteren → Oplossen → Afronden" in text
+    assert 'Samenvatten op plaats 1 <span class="small">2 keer' in text
     team_text = client.get(f"/beheer/vragen-inzicht?module=alpha&team={team}").text
-    assert "<td>3</td>\n    <td>33%</td>" in team_text
+    assert '<td data-label="Beantwoord">3</td>\n    <td data-label="Goed">33%</td>' in team_text
     assert "team Verkoop" in team_text
 
 
@@ -280,13 +291,55 @@ def test_report_query_count_is_constant(make_app, login_as, populate, statements
     assert counts[10] == counts[200]
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/beheer/",
+        "/beheer/voortgang",
+        "/beheer/voortgang.csv",
+        "/beheer/voortgang?status=te-laat",
+        "/beheer/vragen-inzicht?module=alpha",
+        "/beheer/toewijzingen/nieuw",
+    ],
+)
+def test_team_lead_views_keep_a_constant_query_count(
+    app, make_app, login_as, populate, statements, url
+):
+    """A Teamleider's Voortgang (scoped to their team): the same count for 10 and 1,000."""
+    counts = {}
+    for n in (10, 1000):
+        client = make_app().test_client()
+        lead = login_as("learner", client)
+        populate(n)
+        with app.app_context():
+            team_id = db.session.scalar(sa.select(Team.id).where(Team.name == f"Team {n}-0"))
+            db.session.add(TeamLead(user_id=lead.id, team_id=team_id))
+            db.session.commit()
+        counts[n] = statements(client, url)
+    print(f"{url}: {counts}")
+    assert counts[10] == counts[1000]
+
+
+def test_team_lead_report_counts_only_their_team(app, login_as, populate, client):
+    populate(30)
+    lead = login_as("learner")
+    with app.app_context():
+        team_id = db.session.scalar(sa.select(Team.id).where(Team.name == "Team 30-0"))
+        db.session.add(TeamLead(user_id=lead.id, team_id=team_id))
+        db.session.commit()
+    page = client.get("/beheer/voortgang").text
+    assert "15 medewerker(s)" in page  # the even half of the 30
+    assert '<th scope="row">Alfa: de testmethode</th>' + totals_cells(15) in page
+    assert '<th scope="row">Bèta' not in page  # assigned to the other team only
+
+
 def test_matrix_pages_by_hundred_but_totals_count_everyone(client, hr, populate):
     populate(150)
     first = client.get("/beheer/voortgang")
     assert "pagina 1 van 2" in first.text
     assert len(re.findall(r'href="/beheer/medewerkers/\d+"', first.text)) == 100
-    assert '<th scope="row">Alfa: de testmethode</th><td>76</td>' in first.text
-    assert '<th scope="row">Bèta: nog een methode</th><td>75</td>' in first.text
+    assert '<th scope="row">Alfa: de testmethode</th>' + totals_cells(76) in first.text
+    assert '<th scope="row">Bèta: nog een methode</th>' + totals_cells(75) in first.text
     second = client.get("/beheer/voortgang?pagina=2")
     assert "pagina 2 van 2" in second.text and "Vorige" in second.text
     beyond = client.get("/beheer/voortgang?pagina=99")
@@ -307,35 +360,35 @@ def test_report_page_and_csv_are_cached_until_anything_changes(
     warm = statements(client, "/beheer/voortgang?pagina=2")  # the same key: cached
     assert warm < cold
     assert client.get(url).text.count("Geslaagd</span>") == first.count("Geslaagd</span>")
-    assert "<td>5</td><td>20% (1)</td>" in first
+    assert totals_cells(5, "20% (1)") in first
     csv_before = csv_rows(client.get("/beheer/voortgang.csv"))
     assert any(r[0] == "Bea Bezig" and r[6] == "Bezig" for r in csv_before)
 
     # A new passed attempt (another process could have written it): seen at once.
     make_attempt(people["bezig"].id, score=5, max_score=5, passed=True)
     text = client.get(url).text
-    assert "<td>5</td><td>40% (2)</td>" in text
+    assert totals_cells(5, "40% (2)") in text
     rows = csv_rows(client.get("/beheer/voortgang.csv"))
     assert any(r[0] == "Bea Bezig" and r[6] == "Geslaagd" for r in rows)
 
     # Handing in an open attempt is an UPDATE, not an insert: also seen at once.
     open_id = make_attempt(people["niet"].id, submitted=False)
-    assert "<td>5</td><td>40% (2)</td>" in client.get(url).text
+    assert totals_cells(5, "40% (2)") in client.get(url).text
     with app.app_context():
         attempt = db.session.get(Attempt, open_id)
         attempt.submitted_at, attempt.score, attempt.passed = utcnow(), 5.0, True
         db.session.commit()
-    assert "<td>5</td><td>60% (3)</td>" in client.get(url).text
+    assert totals_cells(5, "60% (3)") in client.get(url).text
 
     # Another hand-in stamped with the very same time as the latest: still seen at once.
     second_id = make_attempt(people["gelezen"].id, submitted=False)
-    assert "<td>5</td><td>60% (3)</td>" in client.get(url).text
+    assert totals_cells(5, "60% (3)") in client.get(url).text
     with app.app_context():
         same_time = db.session.get(Attempt, open_id).submitted_at
         attempt = db.session.get(Attempt, second_id)
         attempt.submitted_at, attempt.score, attempt.passed = same_time, 5.0, True
         db.session.commit()
-    assert "<td>5</td><td>80% (4)</td>" in client.get(url).text
+    assert totals_cells(5, "80% (4)") in client.get(url).text
 
     # A rename without an audit entry and a new lesson view: seen at once.
     with app.app_context():

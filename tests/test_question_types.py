@@ -235,8 +235,12 @@ def test_reviews_leave_the_key_out_unless_revealed_or_right():
 
 
 def test_wrong_choices_for_vragen_inzicht():
-    assert type_of(MULTI).wrong_choices(MULTI, ["a", "b", "d", "b"]) == ["B", "D"]
-    assert type_of(ORDERING).wrong_choices(ORDERING, list("bacd")) == ["B → A → C → D"]
+    """Content ids of what was answered wrong; Vragen-inzicht's per-type tests are in
+    tests/test_hr_insight.py."""
+    assert type_of(SINGLE).wrong_choices(SINGLE, "b") == ["b"]
+    assert type_of(SINGLE).wrong_choices(SINGLE, "a") == []
+    assert type_of(MULTI).wrong_choices(MULTI, ["a", "b", "d", "b"]) == ["b", "d"]
+    assert type_of(ORDERING).wrong_choices(ORDERING, list("bacd")) == ["b@1", "a@2"]
     assert type_of(ORDERING).wrong_choices(ORDERING, list("abcd")) == []
     assert type_of(ORDERING).wrong_choices(ORDERING, ["a", "x"]) == []
 

@@ -1,11 +1,13 @@
 """Every route in one access matrix; CSRF on every state change; GET never writes; headers.
 
 A route added to the app without a row in MATRIX fails ``test_every_route_has_a_row``:
-add the row (what anonymous, the owner learner, another learner, hr and admin get).
+add the row (what anonymous, the owner learner, another learner, hr and admin get, and a
+Teamleider of the learner's team and of another team: by default what another learner gets).
 """
 
 import pytest
 
+from klantwijs.core.extensions import limiter
 from tests.trust_helpers import (
     LOGIN,
     ROLES,
@@ -56,7 +58,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("learn.cheatsheet", "GET"): same(200),
     ("learn.progress", "GET"): same(200),
     # Quiz: the learner's own attempts; anyone else (hr and admin too) gets 404
-    ("quiz.intro", "GET"): Row(LOGIN, 302, 302, 200, 200),  # learners resume their open attempt
+    # learners resume their open attempt (the Teamleiders have none)
+    ("quiz.intro", "GET"): Row(LOGIN, 302, 302, 200, 200, lead=200, other_lead=200),
     ("quiz.start", "POST"): same(302),
     ("learn.next_step", "GET"): same(302),  # Ga verder: to the next module to do
     # Readable offline: the service worker (served from the root) and its offline page
@@ -84,12 +87,15 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("certificate.pdf", "GET"): own(200),
     ("certificate.check", "GET"): Row(200, 200, 200, 200, 200),
     ("certificate.verify", "GET"): Row(200, 200, 200, 200, 200),
-    # Beheer: hr and admin only; learners 403
-    ("hr.index", "GET"): staff(200),
+    # Beheer: hr and admin; learners 403. A Teamleider (lead: of the world's team, other_lead:
+    # of another team) opens Beheer's start, Voortgang, Vragen-inzicht, Module toewijzen and
+    # the person pages of their own team members; their pages are scoped to their teams
+    # (tests/test_hr_team_leads.py checks what they see)
+    ("hr.index", "GET"): staff(200, lead=200),
     ("hr.people", "GET"): staff(200),
     ("hr.add_person", "GET"): staff(200),
     ("hr.add_person", "POST"): staff(422),
-    ("hr.person", "GET"): staff(200),
+    ("hr.person", "GET"): staff(200, lead=200, other_lead=404),
     ("hr.reinvite", "POST"): staff((200, 302)),
     ("hr.deactivate", "GET"): staff(200),
     ("hr.deactivate", "POST"): staff(302),
@@ -99,6 +105,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("hr.import_people", "GET"): staff(200),
     ("hr.import_people", "POST"): staff((400, 422)),
     ("hr.import_confirm", "POST"): staff((302, 400, 422)),
+    # Download links (CSV): without the import's signed links the page says why
+    ("hr.import_links", "POST"): staff(422),
     ("hr.teams", "GET"): staff(200),
     ("hr.teams", "POST"): staff(422),
     ("hr.group_teams", "GET"): staff(200),
@@ -113,16 +121,22 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("hr.remove_member", "POST"): staff(302),
     ("hr.delete_team", "GET"): staff(200),
     ("hr.delete_team", "POST"): staff(302),
+    ("hr.add_team_lead", "POST"): staff(422),
+    ("hr.remove_team_lead", "GET"): staff(200, params={"user_id": "lead_id"}),
+    ("hr.remove_team_lead", "POST"): staff(302, params={"user_id": "lead_id"}),
     ("hr.assignments", "GET"): staff(200),
-    ("hr.assign", "GET"): staff(200),
-    ("hr.assign", "POST"): staff(422),
+    ("hr.assign", "GET"): staff(200, lead=200),
+    ("hr.assign", "POST"): staff(422, lead=422),
     ("hr.edit_assignment", "GET"): staff(200),
     ("hr.edit_assignment", "POST"): staff(422),
     ("hr.remove_assignment", "GET"): staff(200),
     ("hr.remove_assignment", "POST"): staff(302),
-    ("hr.report", "GET"): staff(200),
-    ("hr.report_csv", "GET"): staff(200),
-    ("hr.insight", "GET"): staff(200),
+    ("hr.report", "GET"): staff(200, lead=200),
+    ("hr.report_csv", "GET"): staff(200, lead=200),
+    ("hr.insight", "GET"): staff(200, lead=200),
+    # Herinneringen; Stuur nu without a mail server says so and goes back (302)
+    ("hr.reminders", "GET"): staff(200),
+    ("hr.send_reminder", "POST"): staff(302),
     # Beheer → SCORM-pakket (interop blueprint, same rule): without a chosen version the
     # download answers the page with the reason (400)
     ("interop.export", "GET"): staff(200),
@@ -167,6 +181,7 @@ def test_access_matrix(make_app, endpoint, method, row):
         if role == "anonymous" or method != "GET":
             world = fresh_world(app)
             path = url_for_rule(rule, world, row)
+            limiter.reset()  # each role is another visitor: one's posts never limit the next
         response = _call(client_as(app, world, role), method, path, row)
         expected = row.expected(role)
         if not outcome_ok(expected, response):

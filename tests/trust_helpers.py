@@ -1,8 +1,10 @@
 """Shared machinery for the trust suite (tests/test_trust_*.py).
 
-- a *world*: real rows (learner, other learner, hr, admin, team, attempts, invitation) that
-  URL parameters are built from, so every route is called with ids that exist;
-- the *access matrix*: every endpoint × method → the status each role gets;
+- a *world*: real rows (learner, other learner, hr, admin, two teams with a Teamleider
+  each, attempts, invitation) that URL parameters are built from, so every route is called
+  with ids that exist;
+- the *access matrix*: every endpoint × method → the status each role gets; "lead" leads the
+  team the world's learner is in (own team), "other_lead" leads the other team;
 - small tools: row counts per table, logged-in clients, CSRF-token scraping, header checks.
 """
 
@@ -21,23 +23,28 @@ import sqlalchemy as sa
 
 from klantwijs.accounts.passwords import hash_password
 from klantwijs.core.db import db
-from klantwijs.models import Attempt, Invitation, Membership, Team, User, utcnow
+from klantwijs.models import Attempt, Invitation, Membership, Team, TeamLead, User, utcnow
 from tests.conftest import PASSWORD, csrf_token_from, empty_tables, log_in
 
-ROLES = ("anonymous", "learner", "other", "hr", "admin")
+ROLES = ("anonymous", "learner", "other", "hr", "admin", "lead", "other_lead")
 STATE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
 # --- Expected outcomes ------------------------------------------------------------------------
 
 LOGIN = "login"  # 302 to /inloggen (anonymous on a page that needs an account)
+# A Teamleider is a learner everywhere outside the few Beheer pages they may open: unless a
+# row says otherwise, they get what the other (not owning) learner gets.
+AS_LEARNER = "as other learner"
 
 
 @dataclass(frozen=True)
 class Row:
     """What each role gets from one endpoint and method.
 
-    Values are a status code, a tuple of acceptable codes, or LOGIN. ``params`` maps a URL
+    Values are a status code, a tuple of acceptable codes, or LOGIN. ``lead`` is a Teamleider
+    of the team the world's learner (and team) belong to, ``other_lead`` one of another team;
+    both default to what ``other`` gets (AS_LEARNER). ``params`` maps a URL
     parameter to the world key that fills it (default: the parameter's own name).
     ``data`` is the form sent with a state-changing method. ``get_writes`` names tables a
     GET may legitimately write to (e.g. recording that a lesson was read).
@@ -48,13 +55,16 @@ class Row:
     other: Any
     hr: Any
     admin: Any
+    lead: Any = AS_LEARNER
+    other_lead: Any = AS_LEARNER
     params: dict[str, str] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
     get_writes: frozenset[str] = frozenset()
     xfail: str | None = None
 
     def expected(self, role: str):
-        return getattr(self, role)
+        value = getattr(self, role)
+        return self.other if value == AS_LEARNER else value
 
 
 def same(status, **kw) -> Row:
@@ -62,9 +72,12 @@ def same(status, **kw) -> Row:
     return Row(LOGIN, status, status, status, status, **kw)
 
 
-def staff(status, **kw) -> Row:
-    """Beheer: anonymous to Inloggen, learners 403, hr and admin ``status``."""
-    return Row(LOGIN, 403, 403, status, status, **kw)
+def staff(status, lead=403, other_lead=None, **kw) -> Row:
+    """Beheer: anonymous to Inloggen, learners 403, hr and admin ``status``; a Teamleider
+    403 unless given (``other_lead``: a lead of another team, the same as ``lead`` unless
+    given)."""
+    other_lead = lead if other_lead is None else other_lead
+    return Row(LOGIN, 403, 403, status, status, lead, other_lead, **kw)
 
 
 def own(status, **kw) -> Row:
@@ -188,6 +201,8 @@ def build_world(app) -> World:
         learner = add_user("learner", "leerling@example.nl", "Lotte Leerling")
         other = add_user("learner", "ander@example.nl", "Otto Ander")
         invitee = add_user("learner", "nieuw@example.nl", "Nina Nieuw", password=False)
+        lead = add_user("learner", "teamleider@example.nl", "Tessa Teamleider")
+        other_lead = add_user("learner", "andere-leider@example.nl", "Arie Andere Leider")
         team = Team(name="Team Zon")
         other_team = Team(name="Team Maan")
         db.session.add_all([team, other_team])
@@ -196,6 +211,8 @@ def build_world(app) -> World:
             [
                 Membership(user_id=learner.id, team_id=team.id),
                 Membership(user_id=other.id, team_id=other_team.id),
+                TeamLead(user_id=lead.id, team_id=team.id),
+                TeamLead(user_id=other_lead.id, team_id=other_team.id),
             ]
         )
         open_attempt = add_attempt(learner, module)
@@ -214,7 +231,15 @@ def build_world(app) -> World:
         db.session.add(assignment)
         review, certificate = add_review_and_certificate(learner, module)
         db.session.commit()
-        users = {"admin": admin, "hr": hr, "learner": learner, "other": other, "invitee": invitee}
+        users = {
+            "admin": admin,
+            "hr": hr,
+            "learner": learner,
+            "other": other,
+            "invitee": invitee,
+            "lead": lead,
+            "other_lead": other_lead,
+        }
         ids = {
             "slug": module.slug,
             "module_slug": module.slug,
@@ -224,6 +249,7 @@ def build_world(app) -> World:
             "team_id": team.id,
             "user_id": learner.id,
             "person_id": learner.id,
+            "lead_id": lead.id,
             "invitation_id": invitation.id,
             "assignment_id": assignment.id,
             "token": token,

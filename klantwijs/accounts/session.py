@@ -9,7 +9,7 @@ from flask_login import UserMixin, current_user, user_loaded_from_cookie
 from ..core.db import db, read_core
 from ..core.extensions import login_manager
 from ..core.fetch import is_fetch, login_needed
-from ..models import MAX_ID, User
+from ..models import MAX_ID, TeamLead, User
 
 LOGIN_AGAIN = "Je bent niet meer ingelogd. Log opnieuw in; daarna ga je verder waar je was."
 
@@ -81,7 +81,7 @@ class SignedIn(UserMixin):
     the account loads the ORM row with current_account()."""
 
     def __init__(self, row) -> None:
-        self.id, self.name, self.role, self.session_version = row
+        self.id, self.name, self.role, self.session_version, self.leads_teams = row
 
     def get_id(self) -> str:
         return f"{self.id}.{self.session_version}"
@@ -92,8 +92,12 @@ class SignedIn(UserMixin):
 
 _USERS = User.__table__
 # Prebuilt: it runs on every request. Reads id, name, role and session_version of an active
-# account whose session_version matches the cookie (primary-key lookup).
-SIGNED_IN = sa.select(_USERS.c.id, _USERS.c.name, _USERS.c.role, _USERS.c.session_version).where(
+# account whose session_version matches the cookie (primary-key lookup), and whether they
+# lead a team (a Teamleider sees Beheer in the menu; an index lookup in the same statement).
+_LEADS_TEAMS = sa.exists().where(TeamLead.__table__.c.user_id == _USERS.c.id).label("leads")
+SIGNED_IN = sa.select(
+    _USERS.c.id, _USERS.c.name, _USERS.c.role, _USERS.c.session_version, _LEADS_TEAMS
+).where(
     _USERS.c.id == sa.bindparam("id"),
     _USERS.c.session_version == sa.bindparam("version"),
     _USERS.c.active.is_(True),

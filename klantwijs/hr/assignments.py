@@ -2,6 +2,7 @@
 learning/assigned.py's rule."""
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
@@ -9,6 +10,7 @@ from ..audit import audit, describe
 from ..core.db import db
 from ..models import Assignment, Team, User
 from .errors import HrError
+from .notices import queue_assigned
 
 
 def target_label(assignment: Assignment, teams: dict[int, str], users: dict[int, str]) -> str:
@@ -17,55 +19,85 @@ def target_label(assignment: Assignment, teams: dict[int, str], users: dict[int,
     return users.get(assignment.user_id, "?")
 
 
+@dataclass
+class Assigning:
+    """What one Module toewijzen did: new and updated assignments, and the queued mails."""
+
+    created: int = 0
+    updated: int = 0
+    notice_ids: list[int] = field(default_factory=list)
+
+
+AUDIT_NAMES = 20  # above this many people, the Logboek line counts them instead of naming
+
+
 def assign(
     actor: User,
     slugs: list[str],
     due_date: dt.date,
     team: Team | None = None,
     users: list[User] | None = None,
-) -> tuple[int, int]:
-    """Assign modules to a team or to people; an existing one gets the new deadline.
-
-    Returns (created, updated).
-    """
+) -> Assigning:
+    """Assign modules to a team or to people; an existing one gets the new deadline. Queues
+    one e-mail per person reached (notices.py) in the same transaction. A constant number
+    of queries, whatever the number of people."""
     if (team is None) == (not users):
         raise HrError("Kies een team of een of meer medewerkers.")
-    created = updated = 0
-    lines = []
-    targets = [("team", team)] if team is not None else [("user", u) for u in users or []]
-    for kind, target in targets:
-        column = Assignment.team_id if kind == "team" else Assignment.user_id
-        existing = {
-            a.module_slug: a
-            for a in db.session.scalars(
-                sa.select(Assignment).where(column == target.id, Assignment.module_slug.in_(slugs))
-            )
-        }
-        label = f"team {target.name}" if kind == "team" else describe(target)
+    result = Assigning()
+    if team is not None:
+        column, targets = Assignment.team_id, {team.id: team}
+    else:
+        column, targets = Assignment.user_id, {u.id: u for u in users or []}
+    existing = {
+        (getattr(a, column.key), a.module_slug): a
+        for a in db.session.scalars(
+            sa.select(Assignment).where(column.in_(targets), Assignment.module_slug.in_(slugs))
+        )
+    }
+    lines: dict[tuple[str, str], list[str]] = {}  # (slug, change) → labels
+    pending = []
+    for target_id, target in targets.items():
+        label = f"team {target.name}" if team is not None else describe(target)
         for slug in slugs:
-            if slug in existing:
-                if existing[slug].due_date != due_date:
-                    lines.append(
-                        f"{slug} → {label}: deadline {existing[slug].due_date} → {due_date}"
-                    )
-                    existing[slug].due_date = due_date
-                    updated += 1
+            found = existing.get((target_id, slug))
+            if found is not None:
+                if found.due_date != due_date:
+                    change = f"deadline {found.due_date} → {due_date}"
+                    lines.setdefault((slug, change), []).append(label)
+                    found.due_date = due_date
+                    pending.append((found, "deadline"))
+                    result.updated += 1
                 continue
-            db.session.add(
-                Assignment(
-                    module_slug=slug,
-                    team_id=target.id if kind == "team" else None,
-                    user_id=target.id if kind == "user" else None,
-                    due_date=due_date,
-                    created_by_id=actor.id,
-                )
+            new = Assignment(
+                module_slug=slug,
+                team_id=target_id if team is not None else None,
+                user_id=target_id if team is None else None,
+                due_date=due_date,
+                created_by_id=actor.id,
             )
-            lines.append(f"{slug} → {label}: deadline {due_date}")
-            created += 1
+            db.session.add(new)
+            pending.append((new, "nieuw"))
+            lines.setdefault((slug, f"deadline {due_date}"), []).append(label)
+            result.created += 1
     if lines:
-        audit(actor, "toewijzing.opgeslagen", "; ".join(lines))
+        audit(actor, "toewijzing.opgeslagen", _audit_text(lines))
+    db.session.flush()
+    changes = [(a.id, a.module_slug, a.due_date, change) for a, change in pending]
+    result.notice_ids = queue_assigned(actor, changes, team.id if team is not None else None)
     db.session.commit()
-    return created, updated
+    return result
+
+
+def _audit_text(lines: dict[tuple[str, str], list[str]]) -> str:
+    parts = []
+    for (slug, change), labels in lines.items():
+        who = (
+            ", ".join(labels)
+            if len(labels) <= AUDIT_NAMES
+            else f"{len(labels)} medewerkers ({', '.join(labels[:AUDIT_NAMES])}, …)"
+        )
+        parts.append(f"{slug} → {who}: {change}")
+    return "; ".join(parts)
 
 
 def change_deadline(actor: User, assignment: Assignment, due_date: dt.date, label: str) -> None:

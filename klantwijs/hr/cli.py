@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 from ..core.dutch import local_today
 from ..core.mail import mail_configured
 from ..course import get_course
-from .reminders import send_reminders
+from .reminders import Schedule, send_reminders
 
 reminders_cli = AppGroup("reminders", help="Herinneringen voor deadlines versturen.")
 
@@ -16,7 +16,8 @@ reminders_cli = AppGroup("reminders", help="Herinneringen voor deadlines verstur
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Rekenen alsof het deze dag is.")
 @click.option("--dry-run", is_flag=True, help="Alleen tonen wie een herinnering zou krijgen.")
 def send_reminders_command(today, dry_run: bool) -> None:
-    """E-mail people whose module is due within REMINDER_DAYS or late (once a day per module)."""
+    """E-mail people whose module is due within REMINDER_DAYS, or on the REMINDER_OVERDUE_DAYS
+    after its Deadline (once a day per module); first any queued assignment mails."""
     if not dry_run and not mail_configured():
         if current_app.config.get("MAIL_SERVER"):
             raise click.ClickException(
@@ -25,14 +26,26 @@ def send_reminders_command(today, dry_run: bool) -> None:
             )
         raise click.ClickException("MAIL_SERVER is niet ingesteld; er is niets verstuurd.")
     day = today.date() if today else local_today()
-    days = int(current_app.config.get("REMINDER_DAYS", 3))
-    sent, failed = send_reminders(get_course(), day, days, dry_run=dry_run)
-    for line in sent:
+    schedule = Schedule.from_config(current_app.config)
+    run = send_reminders(get_course(), day, schedule, dry_run=dry_run, progress=click.echo)
+    for line in run.notices.sent:
+        click.echo(f"Toewijzing gemaild: {line}")
+    for line in run.notices.failed:
+        click.echo(f"Mislukt (toewijzing): {line}", err=True)
+    for line in run.sent:
         click.echo(f"Verstuurd: {line}" if not dry_run else f"Zou sturen: {line}")
-    for line in failed:
+    for line in run.failed:
         click.echo(f"Mislukt: {line}", err=True)
-    click.echo(f"{len(sent)} herinnering(en) op {day.isoformat()} (REMINDER_DAYS={days}).")
-    if failed:
+    if run.server_down:
+        click.echo(
+            "De mailserver was onbereikbaar: de rest gaat mee met de volgende ronde.", err=True
+        )
+    overdue = ",".join(str(d) for d in schedule.overdue)
+    click.echo(
+        f"{len(run.sent)} herinnering(en) op {day.isoformat()} (REMINDER_DAYS={schedule.before}, "
+        f"REMINDER_OVERDUE_DAYS={overdue})."
+    )
+    if run.failed or run.notices.failed or run.server_down:
         raise SystemExit(1)
 
 

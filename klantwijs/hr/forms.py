@@ -3,12 +3,14 @@
 import datetime as dt
 
 from flask_wtf.file import FileField
-from wtforms import DateField, HiddenField, SelectField, StringField
+from wtforms import DateField, Field, HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from ..core.dutch import local_today
 from ..core.forms import REQUIRED, CheckboxesField, KlantwijsForm, choices, email_field
-from ..models import Role
+from ..models import MAX_ID, Role
+
+MAX_PICKED = 10_000  # people chosen in one go (select-all of a search included)
 
 
 def _not_blank(_form, field) -> None:
@@ -43,12 +45,63 @@ class TeamForm(KlantwijsForm):
     )
 
 
-class MembersForm(KlantwijsForm):
-    people = CheckboxesField("Medewerkers", coerce=int)
+class PeopleField(Field):
+    """People chosen in a picker (templates/hr/_picker.html): ids from checkboxes named
+    after the field. There are no choices to render (the picker searches the server); the
+    caller checks that each id may be chosen. A value that is no id is a Dutch error."""
 
+    def process_formdata(self, valuelist):
+        self.data = []
+        self.bad = False
+        for value in valuelist[: MAX_PICKED + 1]:
+            if not (value.isascii() and value.isdigit() and len(value) <= 10) or not (
+                0 < int(value) <= MAX_ID
+            ):
+                self.bad = True
+                continue
+            if int(value) not in self.data:
+                self.data.append(int(value))
+        if len(valuelist) > MAX_PICKED:
+            self.bad = True
+
+    def _value(self):
+        return ""
+
+    def pre_validate(self, form):
+        if getattr(self, "bad", False):
+            raise ValidationError(
+                "Een van de gekozen medewerkers bestaat niet (meer). Laad de pagina opnieuw."
+            )
+
+
+def _search_text(_form, field) -> None:
+    field.data = (field.data or "").strip()
+
+
+class PickerForm(KlantwijsForm):
+    """A people picker's state: who is chosen, the search, the page, select-all."""
+
+    people = PeopleField("Medewerkers")
+    q = StringField(
+        "Zoek op naam of e-mailadres",
+        validators=[Length(max=100, message="Hooguit 100 tekens."), _search_text],
+    )
+    searched = HiddenField(validators=[Length(max=100), _search_text])  # what the list shows
+    all_found = CheckboxesField(choices=choices([("1", "alle")]))
+
+    @property
+    def select_all(self) -> bool:
+        return "1" in (self.all_found.data or [])
+
+
+class MembersForm(PickerForm):
     def validate_people(self, field):
-        if not field.data:
+        if not field.data and not self.select_all:
             raise ValidationError("Kies minstens één medewerker.")
+
+
+class TeamLeadForm(KlantwijsForm):
+    email = email_field("E-mailadres van de teamleider", autocomplete="off")
 
 
 class RoleForm(KlantwijsForm):
@@ -81,7 +134,7 @@ def _deadline() -> DateField:
     )
 
 
-class AssignForm(KlantwijsForm):
+class AssignForm(PickerForm):
     modules = CheckboxesField("Modules")
     target = SelectField(
         "Toewijzen aan",
@@ -89,7 +142,6 @@ class AssignForm(KlantwijsForm):
         default="team",
     )
     team = SelectField("Team", coerce=str, validate_choice=False)
-    people = CheckboxesField("Medewerkers", coerce=int)
     due_date = _deadline()
 
     def validate_modules(self, field):
@@ -105,7 +157,7 @@ class AssignForm(KlantwijsForm):
             raise ValidationError("Ongeldige keuze: dit team bestaat niet (meer).")
 
     def validate_people(self, field):
-        if self.target.data == "people" and not field.data:
+        if self.target.data == "people" and not field.data and not self.select_all:
             raise ValidationError("Kies minstens één medewerker.")
 
 

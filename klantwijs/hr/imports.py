@@ -1,7 +1,8 @@
 """Medewerkers importeren: read a CSV (naam, e-mail, team), check every row, write in one go.
 
-Parsing is pure; checking against the database takes two queries; nothing is written until
-the HR officer confirms the preview.
+Parsing is pure; checking against the database takes three queries; nothing is written
+until the HR officer confirms the preview. A row for an account that already exists puts
+that person in the row's team (the preview says so); only new accounts get an invitation.
 """
 
 import csv
@@ -11,11 +12,11 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 
-from ..accounts.invitations import new_invitation
+from ..accounts.invitations import hash_token, link_may_be_shown, new_invitation
 from ..accounts.operations import normalise_email
 from ..audit import audit
 from ..core.db import db
-from ..models import Membership, Role, Team, User
+from ..models import Invitation, Membership, Role, Team, User, utcnow
 
 MAX_ROWS = 5000
 MAX_NAME = 100
@@ -44,10 +45,20 @@ class ImportRow:
     email: str
     team: str
     errors: list[str] = field(default_factory=list)
+    # Set by check_against_database for an account that exists: (id, name); the row then
+    # adds that person to `team` instead of creating an account.
+    existing: tuple[int, str] | None = None
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def outcome(self) -> str:
+        """What confirming does with this row, in Dutch (the preview's last column)."""
+        if self.existing:
+            return f"Bestaat al ({self.existing[1]}): komt in team {self.team}"
+        return "Nieuw account" + (f" in team {self.team}" if self.team else "")
 
 
 def decode(data: bytes) -> str:
@@ -156,15 +167,40 @@ def _valid_email(email: str) -> bool:
 
 
 def check_against_database(rows: list[ImportRow]) -> list[str]:
-    """Mark rows whose e-mail already has an account; return team names that do not exist yet."""
+    """Rows whose e-mail has an account: with a team they will join it (refused when they
+    are in it already), without one they are skipped. Returns the team names that do not
+    exist yet."""
     emails = [r.email for r in rows if r.email]
-    existing: set[str] = set()
+    existing: dict[str, tuple[int, str]] = {}
     for start in range(0, len(emails), 500):
         chunk = emails[start : start + 500]
-        existing.update(db.session.scalars(sa.select(User.email).where(User.email.in_(chunk))))
+        existing.update(
+            (email, (uid, name))
+            for uid, name, email in db.session.execute(
+                sa.select(User.id, User.name, User.email).where(User.email.in_(chunk))
+            )
+        )
+    teams_of: dict[int, set[str]] = {}
+    ids = [uid for uid, _ in existing.values()]
+    for start in range(0, len(ids), 500):
+        for uid, name in db.session.execute(
+            sa.select(Membership.user_id, Team.name)
+            .join(Team, Team.id == Membership.team_id)
+            .where(Membership.user_id.in_(ids[start : start + 500]))
+        ):
+            teams_of.setdefault(uid, set()).add(name.lower())
     for row in rows:
-        if row.email in existing:
-            row.errors.append("Er is al een account met dit e-mailadres.")
+        found = existing.get(row.email)
+        if found is None:
+            continue
+        if not row.team:
+            row.errors.append(
+                "Er is al een account met dit e-mailadres. Zonder team is er niets te doen."
+            )
+        elif row.team.lower() in teams_of.get(found[0], set()):
+            row.errors.append(f"Bestaat al en staat al in team {row.team}.")
+        else:
+            row.existing = found
     known = {n.lower() for n in db.session.scalars(sa.select(Team.name))}
     new = {}
     for row in rows:
@@ -188,11 +224,18 @@ def deserialise(data) -> list[ImportRow]:
     return rows
 
 
-def import_people(actor: User, rows: list[ImportRow]) -> list[tuple[User, str]]:
-    """Create all valid rows, their teams and invitations in one transaction."""
+@dataclass
+class Imported:
+    created: list[tuple[User, str]]  # new accounts with their invitation tokens
+    joined: list[ImportRow]  # existing accounts put in a team
+
+
+def import_people(actor: User, rows: list[ImportRow]) -> Imported:
+    """Create all valid rows (accounts, teams, invitations) and put existing accounts in
+    their team, in one transaction."""
     valid = [r for r in rows if r.ok]
     if not valid:
-        return []
+        return Imported([], [])
     teams = {t.name.lower(): t for t in db.session.scalars(sa.select(Team))}
     created_teams = []
     for row in valid:
@@ -201,20 +244,70 @@ def import_people(actor: User, rows: list[ImportRow]) -> list[tuple[User, str]]:
             db.session.add(team)
             teams[row.team.lower()] = team
             created_teams.append(row.team)
+    new_rows = [r for r in valid if r.existing is None]
+    joined = [r for r in valid if r.existing is not None]
     users = [
-        User(email=r.email, name=r.name, password_hash=None, role=Role.LEARNER.value) for r in valid
+        User(email=r.email, name=r.name, password_hash=None, role=Role.LEARNER.value)
+        for r in new_rows
     ]
     db.session.add_all(users)
     db.session.flush()
-    result = []
-    for row, user in zip(valid, users, strict=True):
+    created = []
+    for row, user in zip(new_rows, users, strict=True):
         if row.team:
             db.session.add(Membership(user_id=user.id, team_id=teams[row.team.lower()].id))
-        result.append((user, new_invitation(user, actor, first=True)))
+        created.append((user, new_invitation(user, actor, first=True)))
+    for row in joined:
+        db.session.add(Membership(user_id=row.existing[0], team_id=teams[row.team.lower()].id))
     detail = f"{len(users)} medewerkers"
     if created_teams:
         detail += f"; nieuwe teams: {', '.join(created_teams)}"
     detail += ": " + ", ".join(u.email for u in users)
+    if joined:
+        detail += "; bestaande accounts in een team: " + ", ".join(
+            f"{r.email} → {r.team}" for r in joined
+        )
     audit(actor, "medewerkers.geimporteerd", detail)
     db.session.commit()
-    return result
+    return Imported(created, joined)
+
+
+def link_states(pairs: list[tuple[int, str]]) -> list[tuple[User, str, str | None]]:
+    """For (person id, token) pairs made by an import: (person, token, why the link no
+    longer works or None). A link works while unused, unexpired (a newer link expires it)
+    and the account has no password and is active. Two queries per 500 links."""
+    found: list[tuple[User, str, str | None]] = []
+    for start in range(0, len(pairs), 500):
+        chunk = pairs[start : start + 500]
+        users = {
+            u.id: u
+            for u in db.session.scalars(sa.select(User).where(User.id.in_([u for u, _ in chunk])))
+        }
+        invitations = {
+            i.token_hash: i
+            for i in db.session.scalars(
+                sa.select(Invitation).where(
+                    Invitation.token_hash.in_([hash_token(t) for _, t in chunk])
+                )
+            )
+        }
+        now = utcnow()
+        for uid, token in chunk:
+            user = users.get(uid)
+            if user is None:
+                continue
+            invitation = invitations.get(hash_token(token))
+            if invitation is None or invitation.user_id != uid:
+                problem = "unknown"
+            elif invitation.used_at is not None:
+                problem = "used"
+            elif not link_may_be_shown(user):
+                problem = "password"
+            elif invitation.expires_at <= now:
+                problem = "expired"
+            elif not user.active:
+                problem = "inactive"
+            else:
+                problem = None
+            found.append((user, token, problem))
+    return found

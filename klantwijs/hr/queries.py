@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.orm import aliased
 
 from ..core.db import db
-from ..models import Assignment, AuditEntry, Invitation, Membership, Team, User
+from ..models import (
+    Assignment,
+    AuditEntry,
+    Invitation,
+    Membership,
+    Notice,
+    NoticeKind,
+    Role,
+    Team,
+    TeamLead,
+    User,
+)
+from .notices import MAX_TRIES
 
 PER_PAGE = 100
+PICK_PER_PAGE = 25  # people per page in a picker: a page stays small with 10 or 10,000
 
 
 def counts() -> dict[str, int]:
@@ -20,9 +36,12 @@ def counts() -> dict[str, int]:
     }
 
 
-def team_choices() -> list[tuple[int, str]]:
-    """(id, name) of every team, by name."""
-    return [(t.id, t.name) for t in db.session.scalars(sa.select(Team).order_by(Team.name))]
+def team_choices(team_ids: list[int] | None = None) -> list[tuple[int, str]]:
+    """(id, name) of every team (or of these teams: a Teamleider's), by name."""
+    query = sa.select(Team.id, Team.name).order_by(Team.name)
+    if team_ids is not None:
+        query = query.where(Team.id.in_(team_ids))
+    return [tuple(row) for row in db.session.execute(query)]
 
 
 def _search(query: sa.Select, text: str) -> sa.Select:
@@ -168,16 +187,93 @@ def target_names(assignments) -> tuple[dict[int, str], dict[int, str]]:
     return teams, users
 
 
-def active_people_choices() -> list[tuple[int, str]]:
-    """(id, "name (e-mail)") of every active person, by name (Module toewijzen)."""
-    return [
-        (uid, f"{name} ({email})")
-        for uid, name, email in db.session.execute(
-            sa.select(User.id, User.name, User.email)
-            .where(User.active.is_(True))
-            .order_by(sa.func.lower(User.name), User.email)
+# --- People pickers (Module toewijzen, Leden toevoegen): searched and paged in SQL ---------
+
+
+def pickable(text: str, *, assignable: bool = False, not_in_team: int | None = None) -> sa.Select:
+    """The people a picker offers for a search text, by name: to assign a module to
+    (assignable: active, no admins), or to add to a team (not yet a member)."""
+    query = sa.select(User.id, User.name, User.email)
+    if assignable:
+        query = query.where(User.active.is_(True), User.role != Role.ADMIN.value)
+    if not_in_team is not None:
+        query = query.where(
+            User.id.not_in(sa.select(Membership.user_id).where(Membership.team_id == not_in_team))
         )
-    ]
+    if text:
+        query = _search(query, text)
+    return query
+
+
+@dataclass
+class PickPage:
+    items: list  # (id, name, e-mail) rows
+    total: int  # everyone the search finds, the chosen included
+    page: int
+    pages: int
+
+
+def pick_page(query: sa.Select, page: int, leave_out: list[int]) -> PickPage:
+    """One page of a picker's results without the people already chosen (they are listed
+    apart), and how many the search finds in all. Two or three queries, sorted and limited
+    in SQL."""
+
+    def count(select: sa.Select) -> int:
+        return db.session.scalar(sa.select(sa.func.count()).select_from(select.subquery()))
+
+    total = shown = count(query)
+    if leave_out:
+        query = query.where(User.id.not_in(leave_out))
+        shown = count(query)
+    pages = max(1, -(-shown // PICK_PER_PAGE))
+    page = min(max(page, 1), pages)
+    items = db.session.execute(
+        query.order_by(sa.func.lower(User.name), User.email, User.id)
+        .limit(PICK_PER_PAGE)
+        .offset((page - 1) * PICK_PER_PAGE)
+    ).all()
+    return PickPage(items, total, page, pages)
+
+
+def pick_all(query: sa.Select, limit: int) -> list[int]:
+    """The ids of everyone a search finds (select-all), at most `limit` + 1 of them."""
+    return list(db.session.scalars(sa.select(query.subquery().c.id).limit(limit + 1)))
+
+
+def named(user_ids: list[int], query: sa.Select | None = None) -> list:
+    """(id, name, e-mail) of these people, by name; with `query`, only those it offers."""
+    if not user_ids:
+        return []
+    query = query if query is not None else sa.select(User.id, User.name, User.email)
+    return db.session.execute(
+        query.where(User.id.in_(user_ids)).order_by(sa.func.lower(User.name), User.email)
+    ).all()
+
+
+# --- Teamleiders --------------------------------------------------------------------------
+
+
+def leads_of(team: Team) -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(TeamLead, TeamLead.user_id == User.id)
+            .where(TeamLead.team_id == team.id)
+            .order_by(sa.func.lower(User.name))
+        )
+    )
+
+
+def member_of_any(user_id: int, team_ids: list[int]) -> bool:
+    """Is this person in one of these teams (a Teamleider's person pages)?"""
+    return (
+        db.session.scalar(
+            sa.select(Membership.user_id)
+            .where(Membership.user_id == user_id, Membership.team_id.in_(team_ids))
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def users_by_ids(user_ids: list[int]) -> list[User]:
@@ -188,3 +284,40 @@ def team_name(team_id: int | None) -> str | None:
     if not team_id:
         return None
     return db.session.scalar(sa.select(Team.name).where(Team.id == team_id))
+
+
+# --- Herinneringen ------------------------------------------------------------------------
+
+RECENT_PER_PAGE = 50
+
+
+def recent_reminders(page: int) -> tuple[list, bool]:
+    """Reminder mails, newest first: (notice, name, e-mail, sent by), and whether there are
+    older ones."""
+    by = aliased(User)
+    rows = db.session.execute(
+        sa.select(Notice, User.name, User.email, by.name)
+        .join(User, User.id == Notice.user_id)
+        .outerjoin(by, by.id == Notice.created_by_id)
+        .where(Notice.kind == NoticeKind.REMINDER.value)
+        .order_by(Notice.created_at.desc(), Notice.id.desc())
+        .limit(RECENT_PER_PAGE + 1)
+        .offset((page - 1) * RECENT_PER_PAGE)
+    ).all()
+    return rows[:RECENT_PER_PAGE], len(rows) > RECENT_PER_PAGE
+
+
+def waiting_notices() -> dict[str, int]:
+    """Assignment mails still to be sent, and those given up on after too many failures."""
+    unsent = (
+        sa.select(Notice.tries)
+        .where(Notice.kind == NoticeKind.ASSIGNED.value, Notice.sent_at.is_(None))
+        .subquery()
+    )
+    waiting, given_up = db.session.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(sa.case((unsent.c.tries < MAX_TRIES, 1), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((unsent.c.tries >= MAX_TRIES, 1), else_=0)), 0),
+        )
+    ).one()
+    return {"waiting": int(waiting), "given_up": int(given_up)}

@@ -1,7 +1,7 @@
 """Beheer's URL map: path, endpoint, view and methods, one line each (indico style)."""
 
 from . import bp
-from .views import assignments, groups, imports, people, reports, teams
+from .views import assignments, groups, imports, people, reminders, reports, teams
 
 _GET, _POST, _BOTH = ["GET"], ["POST"], ["GET", "POST"]
 ROUTES = [
@@ -15,6 +15,7 @@ ROUTES = [
     ("/medewerkers/<int:user_id>/rol", "set_role", people.set_role, _POST),
     ("/medewerkers/importeren", "import_people", imports.upload, _BOTH),
     ("/medewerkers/importeren/bevestigen", "import_confirm", imports.confirm, _POST),
+    ("/medewerkers/importeren/links.csv", "import_links", imports.links_csv, _POST),
     ("/teams", "teams", teams.teams, _BOTH),
     ("/teams/groepen", "group_teams", groups.group_teams, _BOTH),
     ("/teams/groepen/ontkoppelen", "unlink_group", groups.unlink_group, _BOTH),  # ?koppeling=
@@ -28,6 +29,13 @@ ROUTES = [
         _BOTH,
     ),
     ("/teams/<int:team_id>/verwijderen", "delete_team", teams.delete, _BOTH),
+    ("/teams/<int:team_id>/teamleiders", "add_team_lead", teams.add_team_lead, _POST),
+    (
+        "/teams/<int:team_id>/teamleiders/<int:user_id>/verwijderen",
+        "remove_team_lead",
+        teams.remove_team_lead,
+        _BOTH,
+    ),
     ("/toewijzingen", "assignments", assignments.assignments, _GET),
     ("/toewijzingen/nieuw", "assign", assignments.assign, _BOTH),
     ("/toewijzingen/<int:assignment_id>", "edit_assignment", assignments.edit, _BOTH),
@@ -40,6 +48,8 @@ ROUTES = [
     ("/voortgang", "report", reports.report, _GET),
     ("/voortgang.csv", "report_csv", reports.report_csv, _GET),
     ("/vragen-inzicht", "insight", reports.insight, _GET),
+    ("/herinneringen", "reminders", reminders.reminders, _GET),
+    ("/herinneringen/<int:user_id>/stuur-nu", "send_reminder", reminders.send_reminder, _POST),
     ("/logboek", "audit_log", people.audit_log, _GET),
 ]
 for rule, endpoint, view, methods in ROUTES:

@@ -2,9 +2,10 @@
 
 import sqlalchemy as sa
 
+from ..accounts.operations import normalise_email
 from ..audit import audit, describe
 from ..core.db import db
-from ..models import Assignment, Membership, Team, User
+from ..models import Assignment, Membership, Team, TeamLead, User
 from .errors import HrError, commit_or_refuse
 
 
@@ -67,19 +68,33 @@ def delete_team(actor: User, team: Team) -> None:
     db.session.commit()
 
 
+AUDIT_NAMES = 20  # above this many people, the Logboek line counts them instead of naming
+
+
 def add_members(actor: User, team: Team, user_ids: list[int]) -> int:
+    """Put these people in the team (those already in it are skipped). Three queries."""
     existing = set(
-        db.session.scalars(sa.select(Membership.user_id).where(Membership.team_id == team.id))
+        db.session.scalars(
+            sa.select(Membership.user_id).where(
+                Membership.team_id == team.id, Membership.user_id.in_(user_ids)
+            )
+        )
     )
     wanted = set(user_ids) - existing
     if not wanted:
         return 0
-    users = db.session.scalars(sa.select(User).where(User.id.in_(wanted)).order_by(User.name)).all()
+    users = db.session.execute(
+        sa.select(User.id, User.name, User.email)
+        .where(User.id.in_(wanted))
+        .order_by(sa.func.lower(User.name))
+    ).all()
     if len(users) != len(wanted):
         raise HrError("Een van de gekozen medewerkers bestaat niet (meer).")
-    audit(actor, "team.leden_toegevoegd", f"{team.name}: {', '.join(map(describe, users))}")
-    for user in users:
-        db.session.add(Membership(user_id=user.id, team_id=team.id))
+    names = [f"{u.name} <{u.email}>" for u in users]
+    if len(names) > AUDIT_NAMES:
+        names = [f"{len(names)} medewerkers", *names[:AUDIT_NAMES], "…"]
+    audit(actor, "team.leden_toegevoegd", f"{team.name}: {', '.join(names)}")
+    db.session.add_all(Membership(user_id=u.id, team_id=team.id) for u in users)
     commit_or_refuse("Iemand anders voegde tegelijk leden toe. Probeer het opnieuw.")
     return len(users)
 
@@ -90,4 +105,28 @@ def remove_member(actor: User, team: Team, user: User) -> None:
     )
     if result.rowcount:
         audit(actor, "team.lid_verwijderd", f"{team.name}: {describe(user)}")
+    db.session.commit()
+
+
+def add_lead(actor: User, team: Team, email: str) -> User:
+    """Make the person with this e-mail address a Teamleider of the team."""
+    user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise HrError("Er is geen account met dit e-mailadres.")
+    if not user.active:
+        raise HrError(f"{user.name} is gedeactiveerd. Activeer het account eerst.")
+    if db.session.get(TeamLead, (user.id, team.id)) is not None:
+        raise HrError(f"{user.name} is al teamleider van {team.name}.")
+    audit(actor, "team.teamleider_toegevoegd", f"{team.name}: {describe(user)}")
+    db.session.add(TeamLead(user_id=user.id, team_id=team.id, created_by_id=actor.id))
+    commit_or_refuse(f"{user.name} is al teamleider van {team.name}.")
+    return user
+
+
+def remove_lead(actor: User, team: Team, user: User) -> None:
+    result = db.session.execute(
+        sa.delete(TeamLead).where(TeamLead.team_id == team.id, TeamLead.user_id == user.id)
+    )
+    if result.rowcount:
+        audit(actor, "team.teamleider_verwijderd", f"{team.name}: {describe(user)}")
     db.session.commit()

@@ -13,7 +13,9 @@ learner code, and `course/` never imports `learning/`). A type declares:
 - `grade(question, response)`: a pure grader from `grading.py`, a score from 0 to 1;
 - `review(number, question, response, score, reveal)`: what the learner sees after answering;
   the right option(s) or order only when `review.shows_key` allows it (the reveal rule);
-- `wrong_choices(question, response)`: what Vragen-inzicht counts as the wrong answer given;
+- `wrong_choices(question, response)`: what Vragen-inzicht counts as the wrong answer given
+  (content ids, so counts survive a changed text), and `wrong_summary(question, counts)`:
+  those counts as the Dutch lines the page shows;
 - `template`: the partial in templates/quiz/types/ with a `form` and a `review` macro;
 - `check()` and `dump()` (from course/types.py): the author's rules and `course dump`.
 
@@ -25,7 +27,8 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..course import types
@@ -46,6 +49,14 @@ if TYPE_CHECKING:
 MAX_VALUE_LENGTH = 64
 PLACE = re.compile(r"[0-9]{1,3}")  # ASCII digits only: '²', '①', '٣' or '１' are no place
 INCOMPLETE = "Dit formulier is niet compleet. Laad de pagina opnieuw."
+
+
+@dataclass(frozen=True)
+class WrongPick:
+    """A wrong answer as Vragen-inzicht shows it, and how often it was given."""
+
+    text: str
+    count: int
 
 
 class BadAnswer(Exception):
@@ -90,6 +101,9 @@ class QuestionType(types.ContentType):
         raise NotImplementedError
 
     def wrong_choices(self, question: Question, response) -> list[str]:
+        raise NotImplementedError
+
+    def wrong_summary(self, question: Question, counts: Mapping[str, int]) -> list[WrongPick]:
         raise NotImplementedError
 
 
@@ -147,15 +161,24 @@ class Choice(QuestionType):
         )
 
     def wrong_choices(self, question: Question, response) -> list[str]:
-        """The texts of the wrong options picked (read from a list of option ids)."""
-        if not isinstance(response, list) or not all(isinstance(r, str) for r in response):
+        """The ids of the wrong options picked: one id (single, scenario) or a list (multi)."""
+        picked = [response] if isinstance(response, str) else response
+        if not isinstance(picked, list) or not all(isinstance(r, str) for r in picked):
             return []
-        options = {o.id: o for o in question.options}
-        return [
-            options[r].text
-            for r in dict.fromkeys(response)
-            if r in options and not options[r].correct
+        wrong = {o.id for o in question.options if not o.correct}
+        return [r for r in dict.fromkeys(picked) if r in wrong]
+
+    def wrong_summary(self, question: Question, counts: Mapping[str, int]) -> list[WrongPick]:
+        """The wrong option chosen most (ties: the first in the question)."""
+        ranked = [
+            (counts[o.id], -n, o.text)
+            for n, o in enumerate(question.options)
+            if not o.correct and counts.get(o.id, 0) > 0
         ]
+        if not ranked:
+            return []
+        count, _, text = max(ranked)
+        return [WrongPick(text, count)]
 
 
 class Single(Choice, types.Single):
@@ -266,13 +289,32 @@ class Ordering(QuestionType, types.Ordering):
         )
 
     def wrong_choices(self, question: Question, response) -> list[str]:
-        """A wrong order as a whole: 'Luisteren → Oplossen → …'."""
+        """Each step out of place, with the place it was given: 'samenvatten@1' (1-based)."""
         if not isinstance(response, list) or not all(isinstance(r, str) for r in response):
             return []
-        steps = {s.id: s.text for s in question.steps}
-        if tuple(response) == question.correct_order or not all(r in steps for r in response):
+        right = {s.id: n for n, s in enumerate(question.steps, start=1)}
+        if len(response) != len(right) or set(response) != set(right):
             return []
-        return [" → ".join(steps[r] for r in response)]
+        return [
+            f"{step}@{place}"
+            for place, step in enumerate(response, start=1)
+            if right[step] != place
+        ]
+
+    def wrong_summary(self, question: Question, counts: Mapping[str, int]) -> list[WrongPick]:
+        """Per step, in the right order, the wrong place it was given most (ties: the
+        earliest place): 'Samenvatten op plaats 1'."""
+        found = []
+        for right, step in enumerate(question.steps, start=1):
+            places = [
+                (counts.get(f"{step.id}@{place}", 0), -place)
+                for place in range(1, len(question.steps) + 1)
+                if place != right
+            ]
+            count, place = max(places, default=(0, 0))
+            if count:
+                found.append(WrongPick(f"{step.text} op plaats {-place}", count))
+        return found
 
 
 def move_step(order: Sequence[str], step_id: str, delta: int) -> list[str]:

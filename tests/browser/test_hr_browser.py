@@ -3,18 +3,14 @@
 import csv
 import datetime as dt
 import io
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
 
 from klantwijs.core.db import db
-from klantwijs.models import Team, User
-from tests.browser.helpers import (
-    assert_accessible,
-    assert_no_sideways_scroll,
-    log_in,
-    small_tap_targets,
-)
+from klantwijs.models import User
+from tests.browser.helpers import assert_accessible, log_in
 from tests.conftest import PASSWORD
 from tests.hr_helpers import TODAY
 
@@ -70,7 +66,8 @@ def test_import_assign_invite_and_report(
     # Anna sets her password from the invitation and logs in.
     learner = browser.new_context(base_url=live_server.url, locale="nl-NL")
     anna = learner.new_page()
-    anna.goto(link)
+    path = urlsplit(link).path  # the link names BASE_URL; the test server has its own port
+    anna.goto(path)
     anna.get_by_role("heading", name="Wachtwoord instellen").wait_for()
     assert_accessible(anna)
     anna.get_by_label("Wachtwoord", exact=True).fill(PASSWORD)
@@ -80,7 +77,7 @@ def test_import_assign_invite_and_report(
     assert anna.get_by_text("Je wachtwoord is ingesteld.").is_visible()
     assert anna.get_by_text("Alfa: de testmethode").first.is_visible()
     assert anna.get_by_text("Deadline").first.is_visible()
-    anna.goto(link)  # the link works once
+    anna.goto(path)  # the link works once
     anna.get_by_role("heading", name="Deze link werkt niet meer").wait_for()
     learner.close()
 
@@ -120,38 +117,5 @@ def test_import_assign_invite_and_report(
     assert page.get_by_text("medewerkers.geimporteerd").is_visible()
 
 
-def test_beheer_pages_on_a_phone(
-    phone_page, app, make_user, make_team, make_assignment, make_attempt, make_view
-):
-    hr = make_user(name="Hanna HR", role="admin")
-    people = [make_user(name=f"Medewerker met een lange naam {i}") for i in range(4)]
-    team = make_team("Klantenservice Noord-Holland", people)
-    assignment = make_assignment("alpha", team_id=team)
-    make_assignment("beta", team_id=team, due=TODAY - dt.timedelta(days=1))
-    make_attempt(people[0].id, passed=True)
-    make_view(people[1].id)
-    page = phone_page
-    log_in(page, hr.email, tap=True)
-    with app.app_context():
-        team_id = db.session.scalar(sa.select(Team.id))
-    urls = [
-        "/beheer/",
-        "/beheer/medewerkers",
-        f"/beheer/medewerkers/{people[0].id}",
-        "/beheer/medewerkers/toevoegen",
-        "/beheer/medewerkers/importeren",
-        "/beheer/teams",
-        f"/beheer/teams/{team_id}",
-        f"/beheer/teams/{team_id}/verwijderen",
-        "/beheer/toewijzingen",
-        "/beheer/toewijzingen/nieuw",
-        f"/beheer/toewijzingen/{assignment}",
-        "/beheer/voortgang",
-        "/beheer/vragen-inzicht",
-        "/beheer/logboek",
-    ]
-    for url in urls:
-        page.goto(url)
-        assert_no_sideways_scroll(page)
-        assert small_tap_targets(page) == [], url
-        assert_accessible(page)
+# Every Beheer page on a phone (HR and Teamleider), the picker and the copy button:
+# tests/browser/test_beheer_browser.py.

@@ -4,18 +4,18 @@ Answers never come into Python: the database hands over one row per question and
 response given, with how often it was handed in and how often with full marks. They are
 counted from the answers of handed-in exams (scored answers) and grouped in SQL, for
 everyone or for the members of some teams. The question type then turns each distinct wrong
-response into the wrong choices it holds, weighted by its count (learning/questions.py).
+response into the wrong choices it holds, weighted by its count (learning/questions.py: wrong_choices, wrong_summary).
 """
 
 import json
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
 from ...core.db import db
 from ...course.model import Module, Question
-from ...learning.questions import type_of
+from ...learning.questions import WrongPick, type_of
 from ...models import Answer, Attempt, AttemptKind, Membership
 
 RIGHT = 0.999  # a score counts as right from here (the triggers in migration 0010 agree)
@@ -26,8 +26,9 @@ class QuestionInsight:
     question: Question
     answered: int = 0
     right: int = 0
-    wrong_choice: str | None = None
-    wrong_count: int = 0
+    # The wrong answer given most (per step for ordering), from the question type's
+    # wrong_summary; empty when nobody answered wrong.
+    wrong: list[WrongPick] = field(default_factory=list)
 
     @property
     def percent_right(self) -> int | None:
@@ -92,8 +93,6 @@ def question_insight(
             for choice in type_of(question).wrong_choices(question, response):
                 wrong[question_id][choice] += answered - right
     for question_id, counter in wrong.items():
-        if counter:
-            choice, count = min(counter.items(), key=lambda kv: (-kv[1], kv[0]))
-            insights[question_id].wrong_choice = choice
-            insights[question_id].wrong_count = count
+        question = insights[question_id].question
+        insights[question_id].wrong = type_of(question).wrong_summary(question, counter)
     return list(insights.values())

@@ -1,6 +1,6 @@
 """Helpers every Beheer view uses: query-string numbers, the acting account, confirm steps."""
 
-from flask import abort, render_template, request
+from flask import abort, g, render_template, request
 
 from ...accounts.session import current_account
 from ...core.forms import ConfirmForm
@@ -18,6 +18,12 @@ def int_arg(name: str, default: int | None = None, maximum: int = MAX_ID) -> int
 
 def actor() -> User:
     return current_account()
+
+
+def team_scope() -> list[int] | None:
+    """None for hr and admin (everyone); for a Teamleider the ids of the teams they lead,
+    to which every view they may open limits what it shows and accepts (hr/__init__.py)."""
+    return g.team_scope
 
 
 def confirmed(form: ConfirmForm) -> bool:

@@ -19,11 +19,14 @@ from ..people import management_refusal, set_active
 from ..people import reinvite as reinvite_op
 from ..people import set_role as set_role_op
 from ..reports.matrix import build_report
-from ._common import actor, confirm_page, confirmed, int_arg
+from ._common import actor, confirm_page, confirmed, int_arg, team_scope
 
 
 def index():
-    return render_template("hr/index.html", counts=queries.counts())
+    scope = team_scope()
+    if scope is not None:
+        return render_template("hr/index.html", teams=queries.team_choices(scope), counts=None)
+    return render_template("hr/index.html", counts=queries.counts(), teams=None)
 
 
 def people():
@@ -68,7 +71,12 @@ def add_person():
 
 
 def person(user_id: int):
+    """A person's modules and attempts; a Teamleider sees only the members of their teams
+    (anyone else is "not found" for them) and no account actions."""
+    scope = team_scope()
     user = db.get_or_404(User, user_id)
+    if scope is not None and not queries.member_of_any(user.id, scope):
+        abort(404)
     report = build_report(get_course(), local_today(), user_id=user.id)
     return render_template(
         "hr/person.html",

@@ -9,11 +9,12 @@ from ...core.errors import render_error
 from ...course import get_course as course
 from ...models import MAX_ID, Team
 from .. import queries
+from ..reports import charts
 from ..reports.cache import ReportCache, fingerprint
 from ..reports.csv import csv_chunks
 from ..reports.insight import question_insight
 from ..reports.matrix import STATUS_FILTERS, build_report_page, stream_cells
-from ._common import int_arg
+from ._common import int_arg, team_scope
 
 ROWS_PER_PAGE = 100
 PAGES_CACHED = 32  # rendered pages of the matrix per process (about 150 KB each at most)
@@ -24,7 +25,8 @@ class BadFilter(Exception):
 
 
 def _filters() -> dict:
-    """team, module and status from the query string; unknown values are refused (400)."""
+    """team, module and status from the query string; unknown values (for a Teamleider also
+    another team) are refused (400)."""
     raw_team = (request.args.get("team") or "").strip()
     raw_module = (request.args.get("module") or "").strip()
     raw_status = (request.args.get("status") or "").strip()
@@ -38,7 +40,8 @@ def _filters() -> dict:
         ):
             raise BadFilter
         team_id = int(raw_team)
-        if db.session.get(Team, team_id) is None:
+        scope = team_scope()
+        if (scope is not None and team_id not in scope) or db.session.get(Team, team_id) is None:
             raise BadFilter
     if raw_module and course().get(raw_module) is None:
         raise BadFilter
@@ -69,6 +72,11 @@ def _key(filters: dict, *extra) -> tuple:
     )
 
 
+def _scope_key(scope: list[int] | None) -> tuple | None:
+    """A Teamleider's teams, as part of a cache key: their report is not HR's."""
+    return None if scope is None else tuple(sorted(scope))
+
+
 def report():
     try:
         filters = _filters()
@@ -77,13 +85,21 @@ def report():
     page = int_arg("pagina", 1, maximum=100_000)
     query = {k: v for k, v in request.args.items() if k in ("team", "module", "status") and v}
 
+    scope = team_scope()
+
     def build() -> Markup:
         found = build_report_page(
-            course(), local_today(), page=page, per_page=ROWS_PER_PAGE, **filters
+            course(), local_today(), page=page, per_page=ROWS_PER_PAGE, team_ids=scope, **filters
         )
+        picture = {"team_id": filters["team_id"], "module_slug": filters["module_slug"]}
         return Markup(
             render_template(
                 "hr/report_body.html",
+                bars=charts.status_bars(
+                    found.report.modules, local_today(), **picture, team_ids=scope
+                ),
+                weeks=charts.passes_per_week(local_today(), **picture, team_ids=scope),
+                order=charts.ORDER,
                 report=found.report,
                 rows=found.report.rows,
                 count=found.count,
@@ -94,12 +110,12 @@ def report():
             )
         )
 
-    key = _key(filters, page, tuple(sorted(query.items())))
+    key = _key(filters, page, tuple(sorted(query.items())), _scope_key(scope))
     return render_template(
         "hr/report.html",
         body=_cache("pages", PAGES_CACHED).get_or_build(key, build),
         filters=filters,
-        team_choices=queries.team_choices(),
+        team_choices=queries.team_choices(scope),
         modules=course().modules,
         statuses={slug: status.value for slug, status in STATUS_FILTERS.items()},
         query=query,
@@ -115,12 +131,15 @@ def report_csv():
         filters = _filters()
     except BadFilter:
         return _bad_filter()
+    scope = team_scope()
     course_now, today = course(), local_today()
     connection = db.engine.connect()
 
     def body():
         try:
-            cells = stream_cells(course_now, today, connection=connection, **filters)
+            cells = stream_cells(
+                course_now, today, team_ids=scope, connection=connection, **filters
+            )
             yield from csv_chunks(cells)
         finally:
             connection.close()
@@ -144,14 +163,21 @@ def insight():
     module = course().get(filters["module_slug"]) if filters["module_slug"] else None
     if module is None and course().modules:
         module = course().modules[0]
-    rows = question_insight(module, filters["team_id"]) if module else []
+    scope = team_scope()
+    rows = question_insight(module, filters["team_id"], team_ids=scope) if module else []
     team_name = queries.team_name(filters["team_id"])
+    weak = charts.weakest(rows)
     return render_template(
         "hr/insight.html",
         module=module,
         rows=rows,
+        weak=weak,
+        # Marked in the table only when they stand out from the rest.
+        weak_ids={r.question.id for r in weak}
+        if sum(1 for r in rows if r.answered) > len(weak)
+        else set(),
         filters=filters,
         team_name=team_name,
-        team_choices=queries.team_choices(),
+        team_choices=queries.team_choices(scope),
         modules=course().modules,
     )

@@ -1,18 +1,19 @@
-"""Beheer views: Teams (create, rename, members, delete)."""
+"""Beheer views: Teams (create, rename, members, Teamleiders, delete)."""
 
 from flask import flash, redirect, render_template, url_for
 
 from ...core.db import db
-from ...core.forms import ConfirmForm, choices
+from ...core.forms import ConfirmForm
 from ...course import get_course
-from ...models import Team, User
+from ...models import Team, TeamLead, User
 from .. import queries
 from ..errors import HrError
-from ..forms import MembersForm, TeamForm
+from ..forms import MembersForm, TeamForm, TeamLeadForm
+from ..teams import add_lead, create_team, delete_team, remove_lead, rename_team
 from ..teams import add_members as add_members_op
-from ..teams import create_team, delete_team, rename_team
 from ..teams import remove_member as remove_member_op
 from ._common import actor, confirm_page, confirmed
+from ._picker import browsing, picked_ids, picker
 
 
 def teams():
@@ -34,16 +35,21 @@ def teams():
     return render_template("hr/teams.html", rows=rows, form=form), status
 
 
-def _team_page(team: Team, rename_form=None, members_form=None, status=200):
-    if members_form is None:
-        members_form = MembersForm()
-        members_form.people.choices = choices(queries.non_member_choices(team))
+def _offered(team: Team):
+    return lambda text: queries.pickable(text, not_in_team=team.id)
+
+
+def _team_page(team: Team, rename_form=None, members_form=None, lead_form=None, status=200):
+    members_form = members_form or MembersForm(formdata=None)
     return render_template(
         "hr/team.html",
         team=team,
         members=queries.members_of(team),
+        leads=queries.leads_of(team),
         rename_form=rename_form or TeamForm(name=team.name, formdata=None),
         members_form=members_form,
+        picker=picker(members_form, _offered(team)),
+        lead_form=lead_form or TeamLeadForm(formdata=None),
         assignments=queries.assignments_of_team(team),
         course=get_course(),
     ), status
@@ -69,15 +75,18 @@ def rename(team_id: int):
 
 
 def add_members(team_id: int):
+    """Leden toevoegen through the picker; its search and page buttons only show the page
+    again (with what was ticked)."""
     team = db.get_or_404(Team, team_id)
     form = MembersForm()
-    form.people.choices = choices(queries.non_member_choices(team))
+    if browsing():
+        return _team_page(team, members_form=form)
     if form.validate_on_submit():
         try:
-            added = add_members_op(actor(), team, form.people.data)
+            added = add_members_op(actor(), team, picked_ids(form, _offered(team)))
         except HrError as exc:
             db.session.rollback()
-            form.people.errors.append(str(exc))
+            form.people.errors = [*form.people.errors, str(exc)]
         else:
             flash(f"{added} medewerker(s) toegevoegd aan {team.name}.", "success")
             return redirect(url_for("hr.team", team_id=team.id))
@@ -98,6 +107,43 @@ def remove_member(team_id: int, user_id: int):
         message="Modules die aan dit team zijn toegewezen, gelden daarna niet meer voor deze "
         "medewerker. Resultaten en pogingen blijven bewaard.",
         button="Uit team halen",
+        back=url_for("hr.team", team_id=team.id),
+    )
+
+
+def add_team_lead(team_id: int):
+    """Make someone Teamleider of this team (by e-mail address)."""
+    team = db.get_or_404(Team, team_id)
+    form = TeamLeadForm()
+    if form.validate_on_submit():
+        try:
+            user = add_lead(actor(), team, form.email.data)
+        except HrError as exc:
+            db.session.rollback()
+            form.email.errors = [*form.email.errors, str(exc)]
+        else:
+            flash(f"{user.name} is nu teamleider van {team.name}.", "success")
+            return redirect(url_for("hr.team", team_id=team.id))
+    return _team_page(team, lead_form=form, status=422)
+
+
+def remove_team_lead(team_id: int, user_id: int):
+    team = db.get_or_404(Team, team_id)
+    user = db.get_or_404(User, user_id)
+    if db.session.get(TeamLead, (user.id, team.id)) is None:
+        flash(f"{user.name} is geen teamleider van {team.name}.", "error")
+        return redirect(url_for("hr.team", team_id=team.id))
+    form = ConfirmForm()
+    if confirmed(form):
+        remove_lead(actor(), team, user)
+        flash(f"{user.name} is geen teamleider van {team.name} meer.", "success")
+        return redirect(url_for("hr.team", team_id=team.id))
+    return confirm_page(
+        form,
+        title=f"{user.name} als teamleider van {team.name} weghalen?",
+        message=f"{user.name} ziet daarna de voortgang van dit team niet meer en kan er geen "
+        "modules meer aan toewijzen. Het account zelf blijft zoals het is.",
+        button="Teamleider weghalen",
         back=url_for("hr.team", team_id=team.id),
     )
 
