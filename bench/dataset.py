@@ -142,7 +142,10 @@ def build(url: str, spec: Spec = Spec(), log=print) -> dict:
     with app.app_context():
         tables = db.metadata.tables
         course = app.extensions["course"]
+        paused = _pause_tally_trigger(db.engine, tables)
         summary = _fill(db.engine, tables, course, spec)
+        if paused:
+            _rebuild_tallies(db.engine)
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
                 for name in ("users", "teams", "assignments", "attempts", "answers"):
@@ -165,6 +168,25 @@ def build(url: str, spec: Spec = Spec(), log=print) -> dict:
         f"{summary['open']} open attempts in {summary['seconds']} s"
     )
     return summary
+
+
+def _pause_tally_trigger(engine, tables) -> bool:
+    """PostgreSQL: Vragen-inzicht's per-answer trigger (migration 0010) would run two million
+    times during the bulk insert; pause it and count once afterwards, as a restore does."""
+    if engine.dialect.name != "postgresql" or "question_tallies" not in tables:
+        return False
+    with engine.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE answers DISABLE TRIGGER answers_question_tally"))
+    return True
+
+
+def _rebuild_tallies(engine) -> None:
+    from klantwijs.ops.backup import QUESTION_TALLIES
+
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM question_tallies"))
+        conn.execute(sa.text(QUESTION_TALLIES))
+        conn.execute(sa.text("ALTER TABLE answers ENABLE TRIGGER answers_question_tally"))
 
 
 def _columns(table, row: dict) -> dict:

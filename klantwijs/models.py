@@ -143,6 +143,16 @@ class Attempt(db.Model):
         sa.Index("ix_attempts_user_module_submitted", "user_id", "module_slug", "submitted_at"),
         # Lets the HR report's freshness check count handed-in attempts from the index alone.
         sa.Index("ix_attempts_submitted_at", "submitted_at"),
+        # Voortgang: per person and module, started and the latest pass, from the index alone.
+        sa.Index(
+            "ix_attempts_exam_progress",
+            "user_id",
+            "module_slug",
+            "passed",
+            "submitted_at",
+            sqlite_where=sa.text("kind = 'exam'"),
+            postgresql_where=sa.text("kind = 'exam'"),
+        ),
         # At most one open exam per learner and module, whatever races between requests.
         sa.Index(
             "uq_attempts_one_open_exam",
@@ -193,6 +203,21 @@ class Answer(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     attempt: Mapped[Attempt] = relationship(back_populates="answers")
+
+
+class QuestionTally(db.Model):
+    """Vragen-inzicht for everyone: per module, question and response given (its JSON text),
+    how many handed-in exam answers and how many of them had full marks. Kept by triggers on
+    answers (migration 0010) in the hand-in's own transaction, so the page reads a few
+    hundred rows instead of every answer. Derived data: a restore rebuilds it."""
+
+    __tablename__ = "question_tallies"
+
+    module_slug: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    question_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    response: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    answered: Mapped[int]
+    correct: Mapped[int]
 
 
 class LessonView(db.Model):

@@ -1,10 +1,12 @@
 """Vragen-inzicht: per question the share answered right and the wrong answer chosen most.
 
 Answers never come into Python: the database hands over one row per question and distinct
-response given, with how often it was handed in and how often with full marks. They are
-counted from the answers of handed-in exams (scored answers) and grouped in SQL, for
-everyone or for the members of some teams. The question type then turns each distinct wrong
-response into the wrong choices it holds, weighted by its count (learning/questions.py: wrong_choices, wrong_summary).
+response given, with how often it was handed in and how often with full marks. For everyone
+those rows are question_tallies, kept by triggers at hand-in (models.QuestionTally, migration
+0010): a few hundred rows, however many answers there are. For some teams they are counted
+from the members' answers with the same rule (handed-in exams, scored answers), grouped in
+SQL. The question type then turns each distinct wrong response into the wrong choices it
+holds, weighted by its count (learning/questions.py: wrong_choices, wrong_summary).
 """
 
 import json
@@ -16,7 +18,7 @@ import sqlalchemy as sa
 from ...core.db import db
 from ...course.model import Module, Question
 from ...learning.questions import WrongPick, type_of
-from ...models import Answer, Attempt, AttemptKind, Membership
+from ...models import Answer, Attempt, AttemptKind, Membership, QuestionTally
 
 RIGHT = 0.999  # a score counts as right from here (the triggers in migration 0010 agree)
 
@@ -35,8 +37,18 @@ class QuestionInsight:
         return round(100 * self.right / self.answered) if self.answered else None
 
 
+def _everyone(module: Module) -> sa.Select:
+    return sa.select(
+        QuestionTally.question_id,
+        QuestionTally.response,
+        QuestionTally.answered,
+        QuestionTally.correct,
+    ).where(QuestionTally.module_slug == module.slug)
+
+
 def _grouped(module: Module, people: sa.Select | None) -> sa.Select:
-    """Per question and distinct response: answered, right; grouped in the database."""
+    """Per question and distinct response: answered, right; grouped in the database (the
+    rule of the tallies: migration 0010)."""
     response = sa.cast(Answer.response, sa.Text)
     query = (
         sa.select(
@@ -73,8 +85,10 @@ def question_insight(
 ) -> list[QuestionInsight]:
     """Per question of a module: share right and the wrong option chosen most. One query.
     `team_id`: one team; `team_ids`: only people in these teams (None: everyone)."""
-    everyone = team_id is None and team_ids is None
-    query = _grouped(module, None if everyone else members(team_id, team_ids))
+    if team_id is None and team_ids is None:
+        query = _everyone(module)
+    else:
+        query = _grouped(module, members(team_id, team_ids))
     insights = {q.id: QuestionInsight(q) for q in module.quiz.questions}
     wrong: dict[str, Counter] = defaultdict(Counter)
     for question_id, response_text, answered, right in db.session.execute(query).tuples():
