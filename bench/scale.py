@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import http.client
 import json
@@ -303,7 +304,9 @@ def csv_memory(base, hr_cookie, csv_url, master_pid: int, rounds: int = 3) -> di
 
 
 def _flask(tree: Path, env: dict, *args) -> dict:
-    """Run `flask --app app ARGS` in the tree; its time and peak memory (ru_maxrss)."""
+    """Run `flask --app app ARGS` in the tree; its time and peak memory. The peak is the
+    child's own VmHWM, read while it runs: ru_maxrss from wait4 would report this (large)
+    bench process instead, whose high-water mark a child inherits through fork and exec."""
     started = time.perf_counter()
     proc = subprocess.Popen(
         [str(Path(sys.executable).parent / "flask"), "--app", "app", *args],
@@ -313,12 +316,22 @@ def _flask(tree: Path, env: dict, *args) -> dict:
         stderr=subprocess.STDOUT,
         text=True,
     )
+    peak = [0]
+
+    def watch():
+        while proc.poll() is None:
+            with contextlib.suppress(OSError, ValueError):
+                peak[0] = max(peak[0], _status_kb(proc.pid, "VmHWM"))
+            time.sleep(0.1)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
     output = proc.stdout.read()
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc.wait()
+    watcher.join()
     return {
         "seconds": round(time.perf_counter() - started, 1),
-        "peak_mb": round(usage.ru_maxrss / 1024, 1),
+        "peak_mb": round(peak[0] / 1024, 1),
         "exit": proc.returncode,
         "output": output.strip().splitlines()[-3:],
     }
