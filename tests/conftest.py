@@ -370,6 +370,7 @@ def live_server(app):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     server.url = f"http://127.0.0.1:{server.server_port}"
+    app.config["BASE_URL"] = server.url  # links the app builds (invitations) point here
     yield server
     server.shutdown()
     thread.join(timeout=5)
