@@ -8,8 +8,8 @@ signing and when checking); remember cookies are checked by their expiry date.
 import datetime as dt
 import re
 import time
-from urllib.parse import urlencode
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy as sa
