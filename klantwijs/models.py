@@ -364,9 +364,7 @@ class XapiStatement(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     statement_id: Mapped[str] = mapped_column(sa.String(36), unique=True)
     # Deleting a person drops their undelivered statements with them.
-    user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     verb: Mapped[str] = mapped_column(sa.String(32))
     statement: Mapped[dict] = mapped_column(sa.JSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -404,9 +402,7 @@ class GroupTeam(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_name: Mapped[str] = mapped_column(sa.String(255))
-    team_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("teams.id", ondelete="CASCADE"), index=True
-    )
+    team_id: Mapped[int] = mapped_column(sa.ForeignKey("teams.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -454,9 +450,7 @@ class ReviewSession(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     seed: Mapped[int] = mapped_column(sa.BigInteger)
     # In the order asked: [{"card": review_cards.id, "module": slug, "question": id}]
     items: Mapped[list[dict]] = mapped_column(sa.JSON)
@@ -477,9 +471,7 @@ class ReviewLog(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("review_sessions.id", ondelete="CASCADE")
-    )
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("review_sessions.id", ondelete="CASCADE"))
     card_id: Mapped[int] = mapped_column(
         sa.ForeignKey("review_cards.id", ondelete="CASCADE"), index=True
     )
@@ -516,9 +508,7 @@ class Certificate(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(16), unique=True)
-    user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(sa.String(100))
     # [{"slug", "title", "passed_on": "2026-12-01", "valid_until": "2027-12-01" | None}]
     modules: Mapped[list[dict]] = mapped_column(sa.JSON)

@@ -154,6 +154,7 @@ def test_csv_format(client, hr, world):
             "beste score",
             "geslaagd op",
             "pogingen",
+            "herhalen goed na 30+ dagen",  # Herhalen (issue 16): empty before any review
         ]
     )
     assert len(rows) == 1 + 6
@@ -169,6 +170,7 @@ def test_csv_format(client, hr, world):
         "90%",
         "2026-03-02",
         "2",
+        "",
     ]
     lotte = [r for r in rows if r[1] == "laat@example.nl"]
     assert sorted(r[6] for r in lotte) == ["Niet begonnen", "Te laat"]

@@ -102,6 +102,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("hr.reactivate", "POST"): staff(302),
     ("hr.set_role", "POST"): Row(LOGIN, 403, 403, 403, 400),  # admin only
     ("hr.audit_log", "GET"): Row(LOGIN, 403, 403, 403, 200),  # admin only
+    # Certificaten: hr and admin look certificates up; only an admin revokes one
+    ("hr.certificates", "GET"): staff(200),
+    ("hr.revoke_certificate", "GET"): Row(LOGIN, 403, 403, 403, 200),
+    ("hr.revoke_certificate", "POST"): Row(
+        LOGIN, 403, 403, 403, 302, data={"reason": "Onterecht uitgegeven"}
+    ),
     ("hr.import_people", "GET"): staff(200),
     ("hr.import_people", "POST"): staff((400, 422)),
     ("hr.import_confirm", "POST"): staff((302, 400, 422)),

@@ -183,7 +183,12 @@ def add_review_and_certificate(user: User, module):
         user_id=user.id,
         name=user.name,
         modules=[
-            {"slug": module.slug, "title": module.title, "passed_on": "2026-11-01", "valid_until": None}
+            {
+                "slug": module.slug,
+                "title": module.title,
+                "passed_on": "2026-11-01",
+                "valid_until": None,
+            }
         ],
     )
     db.session.add_all([review, certificate])

@@ -37,10 +37,12 @@ def assign(
     due_date: dt.date,
     team: Team | None = None,
     users: list[User] | None = None,
+    valid_months: int | None = None,
 ) -> Assigning:
-    """Assign modules to a team or to people; an existing one gets the new deadline. Queues
-    one e-mail per person reached (notices.py) in the same transaction. A constant number
-    of queries, whatever the number of people."""
+    """Assign modules to a team or to people; an existing one gets the new deadline (and
+    validity: `valid_months`, recertification in learning/validity.py). Queues one e-mail
+    per person reached (notices.py) in the same transaction. A constant number of queries,
+    whatever the number of people."""
     if (team is None) == (not users):
         raise HrError("Kies een team of een of meer medewerkers.")
     result = Assigning()
@@ -61,6 +63,11 @@ def assign(
         for slug in slugs:
             found = existing.get((target_id, slug))
             if found is not None:
+                if found.valid_months != valid_months:
+                    change = f"geldigheid {_months(found.valid_months)} → {_months(valid_months)}"
+                    lines.setdefault((slug, change), []).append(label)
+                    found.valid_months = valid_months
+                    result.updated += found.due_date == due_date
                 if found.due_date != due_date:
                     change = f"deadline {found.due_date} → {due_date}"
                     lines.setdefault((slug, change), []).append(label)
@@ -74,10 +81,12 @@ def assign(
                 user_id=target_id if team is None else None,
                 due_date=due_date,
                 created_by_id=actor.id,
+                valid_months=valid_months,
             )
             db.session.add(new)
             pending.append((new, "nieuw"))
-            lines.setdefault((slug, f"deadline {due_date}"), []).append(label)
+            validity = f", geldig {_months(valid_months)}" if valid_months else ""
+            lines.setdefault((slug, f"deadline {due_date}{validity}"), []).append(label)
             result.created += 1
     if lines:
         audit(actor, "toewijzing.opgeslagen", _audit_text(lines))
@@ -120,3 +129,8 @@ def remove_assignment(actor: User, assignment: Assignment, label: str) -> None:
     )
     db.session.delete(assignment)
     db.session.commit()
+
+
+def _months(valid_months: int | None) -> str:
+    """'12 maanden' or 'altijd' (the audit log's words for a validity)."""
+    return f"{valid_months} maanden" if valid_months else "altijd"

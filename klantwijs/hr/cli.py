@@ -7,6 +7,8 @@ from flask.cli import AppGroup
 from ..core.dutch import local_today
 from ..core.mail import mail_configured
 from ..course import get_course
+from ..learning.nudges import send_nudges
+from .mailer import Mailer, MailServerDown
 from .reminders import Schedule, send_reminders
 
 reminders_cli = AppGroup("reminders", help="Herinneringen voor deadlines versturen.")
@@ -45,8 +47,24 @@ def send_reminders_command(today, dry_run: bool) -> None:
         f"{len(run.sent)} herinnering(en) op {day.isoformat()} (REMINDER_DAYS={schedule.before}, "
         f"REMINDER_OVERDUE_DAYS={overdue})."
     )
-    if run.failed or run.notices.failed or run.server_down:
+    nudged = _send_review_nudges(day, dry_run)
+    if run.failed or run.notices.failed or run.server_down or nudged.failed:
         raise SystemExit(1)
+
+
+def _send_review_nudges(day, dry_run: bool):
+    """Herhalen: "Je hebt N vragen om te herhalen", weekly, to those who allow it
+    (learning/nudges.py), over one mail connection."""
+    with Mailer() as mailer:
+        nudged = send_nudges(
+            get_course(), day, mailer.send, dry_run=dry_run, fatal=(MailServerDown,)
+        )
+    for line in nudged.sent:
+        click.echo(f"Herhalen gemaild: {line}" if not dry_run else f"Zou sturen: {line}")
+    for line in nudged.failed:
+        click.echo(f"Mislukt (herhalen): {line}", err=True)
+    click.echo(f"{len(nudged.sent)} e-mail(s) over herhalen op {day.isoformat()}.")
+    return nudged
 
 
 def init_app(app: Flask) -> None:

@@ -8,6 +8,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from ..core.dutch import local_today
 from ..core.forms import REQUIRED, CheckboxesField, KlantwijsForm, choices, email_field
+from ..learning.validity import VALIDITY_CHOICES
 from ..models import MAX_ID, Role
 
 MAX_PICKED = 10_000  # people chosen in one go (select-all of a search included)
@@ -143,6 +144,19 @@ class AssignForm(PickerForm):
     )
     team = SelectField("Team", coerce=str, validate_choice=False)
     due_date = _deadline()
+    # Recertification (learning/validity.py): after this many months the module is Verlopen.
+    valid_months = SelectField(
+        "Geldigheid",
+        choices=choices(
+            [("", "Altijd geldig")] + [(str(m), f"Geldig {m} maanden") for m in VALIDITY_CHOICES]
+        ),
+        default="",
+    )
+
+    @property
+    def validity(self) -> int | None:
+        """The chosen validity in months, or None (no recertification)."""
+        return int(self.valid_months.data) if self.valid_months.data else None
 
     def validate_modules(self, field):
         if not field.data:
@@ -159,6 +173,16 @@ class AssignForm(PickerForm):
     def validate_people(self, field):
         if self.target.data == "people" and not field.data and not self.select_all:
             raise ValidationError("Kies minstens één medewerker.")
+
+
+class RevokeCertificateForm(KlantwijsForm):
+    """Intrekken of a Certificaat (admin): the reason shows on its verification page."""
+
+    reason = StringField(
+        "Reden (staat op de controlepagina)",
+        validators=[Length(max=200, message="Een reden is hooguit 200 tekens.")],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
 
 
 class DeadlineForm(KlantwijsForm):

@@ -13,6 +13,7 @@ commit and recorded (Notice rows for Herinneringen, released claims) in another.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from ..core.dutch import days_left_text, short_date
 from ..core.mail import MailError, absolute_url, build_message, render_mail
 from ..course.model import Course
 from ..learning.assigned import Assigned, assigned_modules
+from ..learning.validity import standing
 from ..models import (
     Assignment,
     Attempt,
@@ -90,23 +92,37 @@ def due_reminders(
         assigned = {k: a for k, a in assigned.items() if a.due_date <= limit}
     if not assigned:
         return []
-    passed = set(
-        db.session.execute(
-            sa.select(Attempt.user_id, Attempt.module_slug)
+    last_pass = {
+        (user_id, slug): passed_at
+        for user_id, slug, passed_at in db.session.execute(
+            sa.select(Attempt.user_id, Attempt.module_slug, sa.func.max(Attempt.submitted_at))
             .where(
                 Attempt.kind == AttemptKind.EXAM.value,
                 Attempt.passed.is_(True),
                 Attempt.submitted_at.is_not(None),
                 Attempt.user_id.in_(people),
             )
-            .distinct()
+            .group_by(Attempt.user_id, Attempt.module_slug)
         ).tuples()
-    )
+    }
     reminded = _reminded(people)
-    per_user: dict[int, list[Assigned]] = defaultdict(list)
+    open_items, renewed = [], []
     for item in assigned.values():
-        if (item.user_id, item.module_slug) in passed:
+        # learning/validity.py: passed and still valid is done; Verlopen is open again,
+        # with its new Deadline (reminders for it counted afresh, _renewed below)
+        now = standing(
+            False, False, last_pass.get((item.user_id, item.module_slug)), item.due_date,
+            item.valid_months, today,
+        )  # fmt: skip
+        if now.passed:
             continue
+        if now.due != item.due_date:
+            item = dataclasses.replace(item, due_date=now.due)
+            renewed.append(item)
+        open_items.append(item)
+    reminded.update(_renewed(renewed))
+    per_user: dict[int, list[Assigned]] = defaultdict(list)
+    for item in open_items:
         overdue_sent, last = reminded.get((item.assignment_id, item.user_id), (0, None))
         if last == today:
             continue
@@ -125,6 +141,29 @@ def due_reminders(
         Due(users[uid], sorted(items, key=lambda a: (a.due_date, a.module_slug)))
         for uid, items in sorted(per_user.items(), key=lambda kv: users[kv[0]].email)
     ]
+
+
+def _renewed(items: list[Assigned]) -> dict[tuple[int, int], tuple[int, dt.date | None]]:
+    """For Verlopen modules: reminders sent on or after their new Deadline, and the last day
+    (earlier ones belong to the period before). One query, only when there are any."""
+    if not items:
+        return {}
+    found: dict[tuple[int, int], tuple[int, dt.date | None]] = {
+        (i.assignment_id, i.user_id): (0, None) for i in items
+    }
+    due = {(i.assignment_id, i.user_id): i.due_date for i in items}
+    rows = db.session.execute(
+        sa.select(ReminderSent.assignment_id, ReminderSent.user_id, ReminderSent.sent_on).where(
+            ReminderSent.user_id.in_({i.user_id for i in items}),
+            ReminderSent.assignment_id.in_({i.assignment_id for i in items}),
+        )
+    ).tuples()
+    for assignment_id, user_id, sent_on in rows:
+        key = (assignment_id, user_id)
+        if key in found:
+            count, last = found[key]
+            found[key] = (count + (sent_on >= due[key]), max(filter(None, (last, sent_on))))
+    return found
 
 
 def _reminded(people: sa.Select) -> dict[tuple[int, int], tuple[int, dt.date]]:

@@ -1,7 +1,7 @@
 """Beheer's URL map: path, endpoint, view and methods, one line each (indico style)."""
 
 from . import bp
-from .views import assignments, groups, imports, people, reminders, reports, teams
+from .views import assignments, certificates, groups, imports, people, reminders, reports, teams
 
 _GET, _POST, _BOTH = ["GET"], ["POST"], ["GET", "POST"]
 ROUTES = [
@@ -51,6 +51,13 @@ ROUTES = [
     ("/herinneringen", "reminders", reminders.reminders, _GET),
     ("/herinneringen/<int:user_id>/stuur-nu", "send_reminder", reminders.send_reminder, _POST),
     ("/logboek", "audit_log", people.audit_log, _GET),
+    ("/certificaten", "certificates", certificates.certificates, _GET),
+    (
+        "/certificaten/<int:certificate_id>/intrekken",
+        "revoke_certificate",
+        certificates.revoke_certificate,
+        _BOTH,
+    ),
 ]
 for rule, endpoint, view, methods in ROUTES:
     bp.add_url_rule(rule, endpoint, view, methods=methods)

@@ -17,6 +17,7 @@ VOCABULARY = {
     "status-bezig": "Bezig",
     "status-geslaagd": "Geslaagd",
     "status-te-laat": "Te laat",
+    "status-verlopen": "Verlopen",  # recertification (learning/validity.py)
 }
 
 BADGES = """els => els.map(el => {
@@ -34,13 +35,26 @@ def badges(page) -> list[dict]:
     return page.locator(".status").evaluate_all(BADGES)
 
 
+def set_validity(app, assignment_id: int, months: int) -> None:
+    from klantwijs.core.db import db
+    from klantwijs.models import Assignment
+
+    with app.app_context():
+        db.session.get(Assignment, assignment_id).valid_months = months
+        db.session.commit()
+
+
 def test_every_status_badge_has_its_own_colour_and_text(
-    desktop_page, make_user, make_team, make_assignment, make_attempt, make_view
+    app, desktop_page, make_user, make_team, make_assignment, make_attempt, make_view
 ):
     assert {s.css: s.value for s in Status} == VOCABULARY  # the one vocabulary
     lena, bram, tess = (make_user(name=n) for n in ("Lena Geslaagd", "Bram Bezig", "Tess Laat"))
+    vera = make_user(name="Vera Verlopen")
     hr = make_user(name="Hanna HR", role="hr")
     team = make_team("Verkoop", [lena, bram, tess])
+    renewed = make_assignment("alpha", user_id=vera.id)  # valid 12 months, passed 13 ago
+    set_validity(app, renewed, 12)
+    make_attempt(vera.id, "alpha", passed=True, when=dt.datetime.now() - dt.timedelta(days=400))
     make_assignment("alpha", team_id=team)
     make_assignment("beta", team_id=team)
     make_assignment("alpha", user_id=tess.id, due=TODAY - dt.timedelta(days=1))  # Te laat
@@ -53,7 +67,7 @@ def test_every_status_badge_has_its_own_colour_and_text(
     page = desktop_page
     seen = []  # (page, badge)
     late_marks = []
-    for person in (lena, bram, tess):
+    for person in (lena, bram, tess, vera):
         page.context.clear_cookies()
         log_in(page, person.email)
         assert_accessible(page)

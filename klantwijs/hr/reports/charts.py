@@ -29,6 +29,7 @@ ORDER = (
     Status.IN_PROGRESS,
     Status.READ,
     Status.NOT_STARTED,
+    Status.EXPIRED,  # recertification (learning/validity.py)
     Status.OVERDUE,
 )
 WEEKS = 26  # about six months

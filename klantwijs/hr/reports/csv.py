@@ -22,6 +22,7 @@ CSV_COLUMNS = [
     "beste score",
     "geslaagd op",
     "pogingen",
+    "herhalen goed na 30+ dagen",
 ]
 
 
@@ -75,6 +76,7 @@ def csv_chunks(lines: Iterable[CellLine]) -> Iterator[bytes]:
                 "" if cell.best_percent is None else f"{cell.best_percent}%",
                 _date(cell.passed_at),
                 str(cell.attempts),
+                line.retained.text if line.retained else "",
             ],
         )
         piece.append(text)

@@ -15,7 +15,9 @@ from ...core.db import db
 from ...core.dutch import to_local
 from ...course.model import Course, Module
 from ...learning.assigned import assigned_select, pick_earliest
+from ...learning.retention import Retention, retention_by_module, retention_per_person
 from ...learning.status import Status, is_overdue, module_status, shown_status
+from ...learning.validity import late_sql, standing, still_valid_sql
 from ...models import Attempt, AttemptKind, LessonView, Membership, Team, User
 
 # Filter values in the URL → the status they match.
@@ -63,6 +65,7 @@ class Total:
     assigned: int = 0
     passed: int = 0
     late: int = 0
+    retained: Retention | None = None  # review answers right 30+ days after passing
 
     def percent(self, part: int) -> int:
         return round(100 * part / self.assigned) if self.assigned else 0
@@ -116,13 +119,21 @@ def make_cell(
     passed_at: dt.datetime | None,
     attempts: int,
     today: dt.date,
+    last_passed_at: dt.datetime | None = None,
+    valid_months: int | None = None,
 ) -> Cell:
     """One cell from its facts, by the status rule (learning/status.py): the page's cells and
-    every CSV line are made here. `assigned_at` and `passed_at` are already Dutch time."""
+    every CSV line are made here. `assigned_at` and `passed_at` are already Dutch time.
+    With a validity (recertification, learning/validity.py) the latest pass (naive UTC)
+    decides: Verlopen and its new Deadline, and the latest pass is the one shown."""
     state = module_status(read=read, attempted=attempted, passed=passed_at is not None)
+    overdue = is_overdue(state, due, today)
+    if valid_months and last_passed_at is not None:
+        now = standing(read, attempted, last_passed_at, due, valid_months, today)
+        state, due, overdue, passed_at = now.status, now.due, now.overdue, to_local(last_passed_at)
     return Cell(
         state,
-        is_overdue(state, due, today),
+        overdue,
         due,
         assigned_at,
         None if best is None else round(best),
@@ -153,8 +164,8 @@ def _cells(
         else_=sa.null(),
     )
     stats = {
-        (uid, slug): (submitted, best, passed_at)
-        for uid, slug, submitted, best, passed_at in db.session.execute(
+        (uid, slug): (submitted, best, passed_at, last_pass)
+        for uid, slug, submitted, best, passed_at, last_pass in db.session.execute(
             sa.select(
                 Attempt.user_id,
                 Attempt.module_slug,
@@ -165,6 +176,9 @@ def _cells(
                         (Attempt.passed.is_(True), Attempt.submitted_at),
                         else_=sa.null(),
                     )
+                ),
+                sa.func.max(
+                    sa.case((Attempt.passed.is_(True), Attempt.submitted_at), else_=sa.null())
                 ),
             )
             .where(Attempt.kind == AttemptKind.EXAM.value, Attempt.user_id.in_(people))
@@ -199,7 +213,9 @@ def _cells(
             if item is None:
                 continue
             stat = stats.get((uid, slug))
-            attempts, best, passed_at = stat if stat is not None else (0, None, None)
+            attempts, best, passed_at, last_pass = (
+                stat if stat is not None else (0, None, None, None)
+            )
             cells[slug] = make_cell(
                 (uid, slug) in read,
                 stat is not None,
@@ -209,6 +225,8 @@ def _cells(
                 local_once(passed_at),
                 attempts,
                 today,
+                last_pass,
+                item.valid_months,
             )
         if cells:
             rows.append(Row(uid, user.name, user.email, user.active, teams.get(uid, []), cells))
@@ -239,7 +257,8 @@ def build_report(
     users = db.session.execute(_users_in_order(people)).all()
     slugs, rows = _cells(people, users, module_slug, today)
     modules = _modules(course, set(slugs))
-    totals = {m.slug: Total() for m in modules}
+    retained = retention_by_module(people, module_slug)
+    totals = {m.slug: Total(retained=retained.get(m.slug)) for m in modules}
     for row in rows:
         for slug, cell in row.cells.items():
             total = totals[slug]
@@ -293,6 +312,7 @@ def _cell_facts(
         rows.c.user_id,
         rows.c.module_slug,
         sa.func.min(rows.c.due_date).label("due_date"),
+        sa.func.min(rows.c.valid_months).label("valid_months"),  # the shortest (assigned.py)
     ).group_by(rows.c.user_id, rows.c.module_slug)
     if module_slug:
         cells = cells.where(rows.c.module_slug == module_slug)
@@ -303,6 +323,9 @@ def _cell_facts(
         sa.func.min(
             sa.case((Attempt.passed.is_(True), Attempt.submitted_at), else_=sa.null())
         ).label("passed_at"),
+        sa.func.max(
+            sa.case((Attempt.passed.is_(True), Attempt.submitted_at), else_=sa.null())
+        ).label("last_passed_at"),
     ).where(Attempt.kind == AttemptKind.EXAM.value)
     if "started" not in needs:  # only the passes, then
         progress = progress.where(Attempt.passed.is_(True))
@@ -316,6 +339,8 @@ def _cell_facts(
         cells.c.module_slug,
         cells.c.due_date,
         progress.c.passed_at,
+        cells.c.valid_months,
+        progress.c.last_passed_at,
     ]
     if "started" in needs:
         columns.append(progress.c.user_id.is_not(None).label("started"))
@@ -344,13 +369,18 @@ def _cell_facts(
 
 
 def _passed_sql(facts, today: dt.date):
-    """Passed (learning/status.py)."""
-    return facts.c.passed_at.is_not(None)
+    """Passed, and the pass still counts (learning/validity.py)."""
+    return still_valid_sql(facts.c.last_passed_at, facts.c.valid_months, today)
+
+
+def _expired_sql(facts, today: dt.date):
+    """Verlopen: passed, but the validity ran out."""
+    return sa.and_(facts.c.passed_at.is_not(None), sa.not_(_passed_sql(facts, today)))
 
 
 def _late_sql(facts, today: dt.date):
-    """Te laat: the Deadline is gone and the module is not passed."""
-    return sa.and_(facts.c.passed_at.is_(None), facts.c.due_date < today)
+    """Te laat, with the new Deadline of a Verlopen module (learning/validity.py)."""
+    return late_sql(facts.c.last_passed_at, facts.c.valid_months, facts.c.due_date, today)
 
 
 def status_sql(facts, slug: str, today: dt.date):
@@ -359,6 +389,8 @@ def status_sql(facts, slug: str, today: dt.date):
     late, passed = _late_sql(facts, today), _passed_sql(facts, today)
     if slug == Status.OVERDUE.slug:
         return late
+    if slug == Status.EXPIRED.slug:
+        return sa.and_(sa.not_(late), _expired_sql(facts, today))
     open_ = sa.and_(sa.not_(late), facts.c.passed_at.is_(None))
     if slug == Status.PASSED.slug:
         return sa.and_(sa.not_(late), passed)
@@ -375,6 +407,7 @@ def shown_sql(facts, today: dt.date):
     """The status a cell shows, as its slug (Te laat wins; then passed, started, read)."""
     return sa.case(
         (_late_sql(facts, today), Status.OVERDUE.slug),
+        (_expired_sql(facts, today), Status.EXPIRED.slug),
         (_passed_sql(facts, today), Status.PASSED.slug),
         (facts.c.started, Status.IN_PROGRESS.slug),
         (facts.c.read, Status.READ.slug),
@@ -475,7 +508,10 @@ def build_report_page(
     ids = sa.select(User.id).where(User.id.in_([u.id for u in users]))
     _, rows = _cells(ids, users, module_slug, today)
     modules = _modules(course, set(totals_by_slug))
+    retained = retention_by_module(people, module_slug)  # Herhalen (learning/retention.py)
     totals = {m.slug: totals_by_slug[m.slug] for m in modules}
+    for slug, total in totals.items():
+        total.retained = retained.get(slug)
     return Page(Report(modules=modules, rows=rows, totals=totals), count, shown_page, pages)
 
 
@@ -492,6 +528,7 @@ class CellLine:
     teams: str  # team names, sorted, joined with ", "
     module: Module
     cell: Cell
+    retained: Retention | None = None  # this person's review answers 30+ days after passing
 
 
 def _team_names(dialect: str) -> sa.Subquery:
@@ -536,6 +573,9 @@ def _cell_lines(
             order_by=(rows.c.due_date, rows.c.assignment_id),
         )
         .label("n"),
+        sa.func.min(rows.c.valid_months)  # the shortest validity (learning/assigned.py)
+        .over(partition_by=(rows.c.user_id, rows.c.module_slug))
+        .label("valid_months"),
     )
     if module_slug:
         ranked = ranked.where(rows.c.module_slug == module_slug)
@@ -552,11 +592,15 @@ def _cell_lines(
         sa.func.min(
             sa.case((Attempt.passed.is_(True), Attempt.submitted_at), else_=sa.null())
         ).label("passed_at"),
+        sa.func.max(
+            sa.case((Attempt.passed.is_(True), Attempt.submitted_at), else_=sa.null())
+        ).label("last_passed_at"),
     ).where(Attempt.kind == AttemptKind.EXAM.value)
     if people is not None:
         stats = stats.where(Attempt.user_id.in_(people))
     stats = stats.group_by(Attempt.user_id, Attempt.module_slug).subquery("stats")
     teams = _team_names(dialect)
+    retained = retention_per_person(people, module_slug)
     position = sa.case(
         {m.slug: n for n, m in enumerate(course.modules)},
         value=ranked.c.module_slug,
@@ -576,6 +620,10 @@ def _cell_lines(
             stats.c.best,
             stats.c.passed_at,
             LessonView.user_id.is_not(None),
+            stats.c.last_passed_at,
+            ranked.c.valid_months,
+            retained.c.answers,
+            retained.c.right,
         )
         .select_from(ranked)
         .join(User, User.id == ranked.c.user_id)
@@ -592,6 +640,13 @@ def _cell_lines(
             sa.and_(
                 LessonView.user_id == ranked.c.user_id,
                 LessonView.module_slug == ranked.c.module_slug,
+            ),
+        )
+        .outerjoin(
+            retained,
+            sa.and_(
+                retained.c.user_id == ranked.c.user_id,
+                retained.c.module_slug == ranked.c.module_slug,
             ),
         )
         .where(ranked.c.n == 1)
@@ -637,6 +692,10 @@ def stream_cells(
         best,
         passed_at,
         read,
+        last_passed_at,
+        valid_months,
+        review_answers,
+        review_right,
     ) in result.tuples():
         cell = make_cell(
             bool(read),
@@ -647,13 +706,16 @@ def stream_cells(
             None if passed_at is None else local(passed_at),
             tries or 0,
             today,
+            last_passed_at,
+            valid_months,
         )
         if wanted is not None and cell.shown is not wanted:
             continue
         module = modules.get(slug)
         if module is None:
             module = modules[slug] = _missing_module(slug)
-        yield CellLine(name, email, bool(active), teams or "", module, cell)
+        retained = Retention(int(review_answers), int(review_right)) if review_answers else None
+        yield CellLine(name, email, bool(active), teams or "", module, cell, retained)
 
 
 @dataclass(frozen=True, slots=True)

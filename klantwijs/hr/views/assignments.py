@@ -63,7 +63,9 @@ def assign():
                 team = db.session.get(Team, int(form.team.data))
             else:
                 users = queries.users_by_ids(picked_ids(form, _offered))
-            done = assign_op(actor(), form.modules.data, form.due_date.data, team, users)
+            done = assign_op(
+                actor(), form.modules.data, form.due_date.data, team, users, form.validity
+            )
         except HrError as exc:
             db.session.rollback()
             field = form.people if form.target.data == "people" else form.target
