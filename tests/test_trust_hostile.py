@@ -99,7 +99,10 @@ def _field_names(app, world) -> list[str]:
             for rule, _method in rules(app, {"GET"}):
                 if rule.endpoint.endswith(("_csv",)):
                     continue
-                page = client.get(url_for_rule(rule, world)).text
+                response = client.get(url_for_rule(rule, world))
+                if response.mimetype != "text/html":
+                    continue  # a PDF, a package or a worker script has no form fields
+                page = response.text
                 _FIELDS.update(
                     re.findall(r'<(?:input|select|textarea|button)[^>]*\sname="([^"]+)"', page)
                 )
