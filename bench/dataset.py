@@ -181,7 +181,7 @@ def _pause_tally_trigger(engine, tables) -> bool:
 
 
 def _rebuild_tallies(engine) -> None:
-    from klantwijs.ops.backup import QUESTION_TALLIES
+    from klantwijs.ops.backup_json import QUESTION_TALLIES
 
     with engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM question_tallies"))

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from klantwijs.core.db import db
 from klantwijs.models import Answer, Attempt, User, utcnow
-from klantwijs.ops import backup
+from klantwijs.ops import backup_json as backup
 from klantwijs.ops.backup import backup_command, restore_command
 from tests.trust_helpers import fresh_world, table_snapshot
 
