@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from klantwijs.core.db import db
 from klantwijs.course import get_course
-from klantwijs.hr.reports import matrix
+from klantwijs.hr.reports import facts, matrix, stream
 from klantwijs.hr.reports.csv import csv_chunks, report_csv
 from klantwijs.learning.status import Status
 from klantwijs.models import Membership, Team, User
@@ -85,11 +85,11 @@ def test_sql_statuses_totals_and_filters_match_the_python_rule(app, every_case, 
             assert {r.user_id for r in found.report.rows} == wanted, status
             assert found.count == len(wanted)
         # Every cell's status, from the statement itself (shown_sql), over all facts.
-        facts = matrix._cell_facts(None, None).subquery("facts")
+        every = facts.cell_facts(None, None).subquery("facts")
         in_sql = {
             (uid, slug): shown
             for uid, slug, shown in db.session.execute(
-                sa.select(facts.c.user_id, facts.c.module_slug, matrix.shown_sql(facts, TODAY))
+                sa.select(every.c.user_id, every.c.module_slug, facts.shown_sql(every, TODAY))
             )
         }
     assert {k: v for k, v in in_sql.items() if k in cells} == cells
@@ -122,7 +122,7 @@ def test_a_teamleaders_teams_restrict_every_report(app, every_case):
             db.session.scalars(sa.select(Membership.user_id).where(Membership.team_id == north))
         )
         page = matrix.build_report_page(get_course(), TODAY, 1, 100, team_ids=[north])
-        lines = list(matrix.stream_cells(get_course(), TODAY, team_ids=[north]))
+        lines = list(stream.stream_cells(get_course(), TODAY, team_ids=[north]))
         nobody = matrix.build_report_page(get_course(), TODAY, 1, 100, team_ids=[])
     assert {r.user_id for r in page.report.rows} == members
     assert {line.email for line in lines} == {
@@ -142,7 +142,7 @@ def test_streamed_csv_is_the_same_as_the_whole_report_csv(app, every_case, statu
     with app.app_context():
         whole = report_csv(matrix.build_report(get_course(), TODAY, status=status), status)
         streamed = b"".join(
-            csv_chunks(matrix.stream_cells(get_course(), TODAY, status=status))
+            csv_chunks(stream.stream_cells(get_course(), TODAY, status=status))
         ).decode("utf-8")
     assert streamed == whole
     rows = _parse(streamed)
@@ -198,8 +198,8 @@ def test_the_csv_is_read_in_batches(app, every_case, count_statements):
         sa.event.listen(db.engine, "before_execute", record)
         try:
             with count_statements() as seen:
-                lines = list(matrix.stream_cells(get_course(), TODAY))
+                lines = list(stream.stream_cells(get_course(), TODAY))
         finally:
             sa.event.remove(db.engine, "before_execute", record)
     assert len(lines) > 16 and len(seen) == 1
-    assert any(o.get("yield_per") == matrix.STREAM_BATCH for o in seen_options)
+    assert any(o.get("yield_per") == stream.STREAM_BATCH for o in seen_options)

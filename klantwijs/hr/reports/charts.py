@@ -20,8 +20,9 @@ from ...core.dutch import LOCAL
 from ...course.model import Module
 from ...learning.status import Status
 from ...models import Attempt, AttemptKind
+from .facts import cell_facts, shown_sql
 from .insight import QuestionInsight
-from .matrix import _cell_facts, _people, shown_sql
+from .matrix import people_select
 
 # The order of a bar's parts: done first, late last.
 ORDER = (
@@ -53,7 +54,7 @@ class StackedBar:
 
 
 def _scope(team_id: int | None, team_ids: list[int] | None) -> sa.Select | None:
-    return _people(team_id, None, team_ids) if (team_id or team_ids is not None) else None
+    return people_select(team_id, None, team_ids) if (team_id or team_ids is not None) else None
 
 
 def status_bars(
@@ -64,7 +65,7 @@ def status_bars(
     team_ids: list[int] | None = None,
 ) -> list[StackedBar]:
     """A bar per module: how many people assigned to it show each status. One query."""
-    facts = _cell_facts(_scope(team_id, team_ids), module_slug).cte("chart_facts")
+    facts = cell_facts(_scope(team_id, team_ids), module_slug).cte("chart_facts")
     shown = shown_sql(facts, today)
     counts: dict[str, dict[str, int]] = {}
     for slug, status, n in db.session.execute(

@@ -9,7 +9,8 @@ import datetime as dt
 import io
 from collections.abc import Iterable, Iterator
 
-from .matrix import STATUS_FILTERS, CellLine, Report
+from .matrix import STATUS_FILTERS, Report
+from .stream import CellLine
 
 CSV_COLUMNS = [
     "naam",

@@ -4,9 +4,7 @@ learning/assigned.py: the same rules Mijn cursus uses.
 """
 
 import datetime as dt
-import functools
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -15,10 +13,11 @@ from ...core.db import db
 from ...core.dutch import to_local
 from ...course.model import Course, Module
 from ...learning.assigned import assigned_select, pick_earliest
-from ...learning.retention import Retention, retention_by_module, retention_per_person
+from ...learning.retention import Retention, retention_by_module
 from ...learning.status import Status, is_overdue, module_status, shown_status
-from ...learning.validity import late_sql, standing, still_valid_sql
+from ...learning.validity import standing
 from ...models import Attempt, AttemptKind, LessonView, Membership, Team, User
+from .facts import NEEDS, SORT, cell_facts, overdue_sql, passed_sql, status_sql
 
 # Filter values in the URL → the status they match.
 STATUS_FILTERS = {status.slug: status for status in Status}
@@ -78,7 +77,7 @@ class Report:
     totals: dict[str, Total]
 
 
-def _people(
+def people_select(
     team_id: int | None, user_id: int | None, team_ids: list[int] | None = None
 ) -> sa.Select:
     query = sa.select(User.id)
@@ -107,7 +106,7 @@ def _assigned(people: sa.Select, module_slug: str | None) -> sa.Subquery:
 def _modules(course: Course, slugs: set[str]) -> list[Module]:
     modules = [m for m in course.modules if m.slug in slugs]
     known = {m.slug for m in modules}
-    return modules + [_missing_module(s) for s in sorted(slugs - known)]
+    return modules + [missing_module(s) for s in sorted(slugs - known)]
 
 
 def make_cell(
@@ -253,7 +252,7 @@ def build_report(
     """People × assigned modules, every row built (a person's page; small selections). Five
     queries. `team_ids`: only people in these teams (None: everyone). Voortgang's pages use
     build_report_page and the CSV stream_cells: neither builds everyone's rows."""
-    people = _people(team_id, user_id, team_ids)
+    people = people_select(team_id, user_id, team_ids)
     users = db.session.execute(_users_in_order(people)).all()
     slugs, rows = _cells(people, users, module_slug, today)
     modules = _modules(course, set(slugs))
@@ -281,140 +280,6 @@ class Page:
     pages: int
 
 
-# --- Every cell's status in SQL: totals, status filters and paging in the database ----------
-#
-# The same rule as make_cell() (learning/status.py), over every person × assigned module at
-# once, for what must look at all cells: the totals per module and who has a cell with the
-# status asked for. A test holds the two to each other for every combination of facts.
-# Read from indexes: assignments × memberships, ix_attempts_exam_progress (exam attempts:
-# started, latest pass) and the lesson views' primary key.
-
-SORT = (sa.func.lower(User.name), User.email, User.id)
-
-
-# Which facts a status filter needs beyond the deadline and the latest pass.
-NEEDS = {
-    Status.IN_PROGRESS.slug: ("started",),
-    Status.READ.slug: ("started", "read"),
-    Status.NOT_STARTED.slug: ("started", "read"),
-}
-
-
-def _cell_facts(
-    people: sa.Select | None,
-    module_slug: str | None,
-    needs: tuple[str, ...] = ("started", "read"),
-) -> sa.Select:
-    """(user_id, module_slug, due_date, passed_at[, started][, read]) for every assigned
-    cell; `started` and `read` only when asked for (each costs a join over every cell)."""
-    rows = assigned_select(people).subquery("assigned_rows")
-    cells = sa.select(
-        rows.c.user_id,
-        rows.c.module_slug,
-        sa.func.min(rows.c.due_date).label("due_date"),
-        sa.func.min(rows.c.valid_months).label("valid_months"),  # the shortest (assigned.py)
-    ).group_by(rows.c.user_id, rows.c.module_slug)
-    if module_slug:
-        cells = cells.where(rows.c.module_slug == module_slug)
-    cells = cells.subquery("cells")
-    progress = sa.select(
-        Attempt.user_id,
-        Attempt.module_slug,
-        sa.func.min(
-            sa.case((Attempt.passed.is_(True), Attempt.submitted_at), else_=sa.null())
-        ).label("passed_at"),
-        sa.func.max(
-            sa.case((Attempt.passed.is_(True), Attempt.submitted_at), else_=sa.null())
-        ).label("last_passed_at"),
-    ).where(Attempt.kind == AttemptKind.EXAM.value)
-    if "started" not in needs:  # only the passes, then
-        progress = progress.where(Attempt.passed.is_(True))
-    if people is not None:
-        progress = progress.where(Attempt.user_id.in_(people))
-    if module_slug:
-        progress = progress.where(Attempt.module_slug == module_slug)
-    progress = progress.group_by(Attempt.user_id, Attempt.module_slug).subquery("progress")
-    columns = [
-        cells.c.user_id,
-        cells.c.module_slug,
-        cells.c.due_date,
-        progress.c.passed_at,
-        cells.c.valid_months,
-        progress.c.last_passed_at,
-    ]
-    if "started" in needs:
-        columns.append(progress.c.user_id.is_not(None).label("started"))
-    if "read" in needs:
-        columns.append(LessonView.user_id.is_not(None).label("read"))
-    query = (
-        sa.select(*columns)
-        .select_from(cells)
-        .outerjoin(
-            progress,
-            sa.and_(
-                progress.c.user_id == cells.c.user_id,
-                progress.c.module_slug == cells.c.module_slug,
-            ),
-        )
-    )
-    if "read" in needs:
-        query = query.outerjoin(
-            LessonView,
-            sa.and_(
-                LessonView.user_id == cells.c.user_id,
-                LessonView.module_slug == cells.c.module_slug,
-            ),
-        )
-    return query
-
-
-def _passed_sql(facts, today: dt.date):
-    """Passed, and the pass still counts (learning/validity.py)."""
-    return still_valid_sql(facts.c.last_passed_at, facts.c.valid_months, today)
-
-
-def _expired_sql(facts, today: dt.date):
-    """Verlopen: passed, but the validity ran out."""
-    return sa.and_(facts.c.passed_at.is_not(None), sa.not_(_passed_sql(facts, today)))
-
-
-def _late_sql(facts, today: dt.date):
-    """Te laat, with the new Deadline of a Verlopen module (learning/validity.py)."""
-    return late_sql(facts.c.last_passed_at, facts.c.valid_months, facts.c.due_date, today)
-
-
-def status_sql(facts, slug: str, today: dt.date):
-    """SQL: the cell shows this status (slug); the same order as shown_sql, using only the
-    facts that status needs (NEEDS)."""
-    late, passed = _late_sql(facts, today), _passed_sql(facts, today)
-    if slug == Status.OVERDUE.slug:
-        return late
-    if slug == Status.EXPIRED.slug:
-        return sa.and_(sa.not_(late), _expired_sql(facts, today))
-    open_ = sa.and_(sa.not_(late), facts.c.passed_at.is_(None))
-    if slug == Status.PASSED.slug:
-        return sa.and_(sa.not_(late), passed)
-    if slug == Status.IN_PROGRESS.slug:
-        return sa.and_(open_, facts.c.started)
-    if slug == Status.READ.slug:
-        return sa.and_(open_, sa.not_(facts.c.started), facts.c.read)
-    if slug == Status.NOT_STARTED.slug:
-        return sa.and_(open_, sa.not_(facts.c.started), sa.not_(facts.c.read))
-    return sa.false()
-
-
-def shown_sql(facts, today: dt.date):
-    """The status a cell shows, as its slug (Te laat wins; then passed, started, read)."""
-    return sa.case(
-        (_late_sql(facts, today), Status.OVERDUE.slug),
-        (_expired_sql(facts, today), Status.EXPIRED.slug),
-        (_passed_sql(facts, today), Status.PASSED.slug),
-        (facts.c.started, Status.IN_PROGRESS.slug),
-        (facts.c.read, Status.READ.slug),
-        else_=Status.NOT_STARTED.slug,
-    )
-
-
 def _overview(
     people: sa.Select | None,
     module_slug: str | None,
@@ -425,13 +290,13 @@ def _overview(
 ) -> sa.Select:
     """One statement: the totals per module, then the people of the asked page (sorted,
     limited and counted in the database; a page past the end gives the last one)."""
-    facts = _cell_facts(people, module_slug, NEEDS.get(status or "", ())).cte("facts")
+    facts = cell_facts(people, module_slug, NEEDS.get(status or "", ())).cte("facts")
     totals = sa.select(
         sa.literal("module").label("kind"),
         facts.c.module_slug,
         sa.func.count().label("assigned"),
-        sa.func.coalesce(sa.func.sum(sa.case((_passed_sql(facts, today), 1), else_=0)), 0),
-        sa.func.coalesce(sa.func.sum(sa.case((_late_sql(facts, today), 1), else_=0)), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((passed_sql(facts, today), 1), else_=0)), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((overdue_sql(facts, today), 1), else_=0)), 0),
         sa.cast(sa.null(), sa.Integer),
         sa.cast(sa.null(), sa.String),
         sa.cast(sa.null(), sa.String),
@@ -492,7 +357,9 @@ def build_report_page(
     queries, and nothing in Python grows with the number of people.
     `team_ids`: only people in these teams (None: everyone).
     """
-    people = None if team_id is None and team_ids is None else _people(team_id, None, team_ids)
+    people = (
+        None if team_id is None and team_ids is None else people_select(team_id, None, team_ids)
+    )
     totals_by_slug: dict[str, Total] = {}
     users, count, shown_page = [], 0, 1
     for row in db.session.execute(
@@ -519,206 +386,6 @@ def build_report_page(
 
 
 @dataclass(frozen=True, slots=True)
-class CellLine:
-    """One person × assigned module, as the CSV lists it."""
-
-    name: str
-    email: str
-    active: bool
-    teams: str  # team names, sorted, joined with ", "
-    module: Module
-    cell: Cell
-    retained: Retention | None = None  # this person's review answers 30+ days after passing
-
-
-def _team_names(dialect: str) -> sa.Subquery:
-    """(user_id, names): each person's team names, sorted and joined with ", "."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import aggregate_order_by
-
-        names = sa.func.string_agg(Team.name, aggregate_order_by(sa.literal(", "), Team.name))
-        return (
-            sa.select(Membership.user_id, names.label("names"))
-            .join(Team, Team.id == Membership.team_id)
-            .group_by(Membership.user_id)
-            .subquery("team_names")
-        )
-    # SQLite (3.40 has no ORDER BY inside an aggregate) concatenates in the inner order.
-    ordered = (
-        sa.select(Membership.user_id, Team.name)
-        .join(Team, Team.id == Membership.team_id)
-        .order_by(Membership.user_id, Team.name)
-        .subquery("ordered")
-    )
-    return (
-        sa.select(ordered.c.user_id, sa.func.group_concat(ordered.c.name, ", ").label("names"))
-        .group_by(ordered.c.user_id)
-        .subquery("team_names")
-    )
-
-
-def _cell_lines(
-    course: Course, people: sa.Select | None, module_slug: str | None, dialect: str
-) -> sa.Select:
-    """Every assigned cell with what the CSV shows, sorted by person, then course order."""
-    rows = assigned_select(people).subquery("assigned_rows")
-    ranked = sa.select(
-        rows.c.user_id,
-        rows.c.module_slug,
-        rows.c.due_date,
-        rows.c.created_at,
-        sa.func.row_number()
-        .over(
-            partition_by=(rows.c.user_id, rows.c.module_slug),
-            order_by=(rows.c.due_date, rows.c.assignment_id),
-        )
-        .label("n"),
-        sa.func.min(rows.c.valid_months)  # the shortest validity (learning/assigned.py)
-        .over(partition_by=(rows.c.user_id, rows.c.module_slug))
-        .label("valid_months"),
-    )
-    if module_slug:
-        ranked = ranked.where(rows.c.module_slug == module_slug)
-    ranked = ranked.subquery("ranked_assignments")
-    percent = sa.case(
-        (Attempt.max_score > 0, Attempt.score * 100.0 / Attempt.max_score),
-        else_=sa.null(),
-    )
-    stats = sa.select(
-        Attempt.user_id,
-        Attempt.module_slug,
-        sa.func.count(Attempt.submitted_at).label("attempts"),
-        sa.func.max(percent).label("best"),
-        sa.func.min(
-            sa.case((Attempt.passed.is_(True), Attempt.submitted_at), else_=sa.null())
-        ).label("passed_at"),
-        sa.func.max(
-            sa.case((Attempt.passed.is_(True), Attempt.submitted_at), else_=sa.null())
-        ).label("last_passed_at"),
-    ).where(Attempt.kind == AttemptKind.EXAM.value)
-    if people is not None:
-        stats = stats.where(Attempt.user_id.in_(people))
-    stats = stats.group_by(Attempt.user_id, Attempt.module_slug).subquery("stats")
-    teams = _team_names(dialect)
-    retained = retention_per_person(people, module_slug)
-    position = sa.case(
-        {m.slug: n for n, m in enumerate(course.modules)},
-        value=ranked.c.module_slug,
-        else_=len(course.modules),
-    )
-    return (
-        sa.select(
-            User.name,
-            User.email,
-            User.active,
-            teams.c.names,
-            ranked.c.module_slug,
-            ranked.c.due_date,
-            ranked.c.created_at,
-            stats.c.user_id.is_not(None),
-            stats.c.attempts,
-            stats.c.best,
-            stats.c.passed_at,
-            LessonView.user_id.is_not(None),
-            stats.c.last_passed_at,
-            ranked.c.valid_months,
-            retained.c.answers,
-            retained.c.right,
-        )
-        .select_from(ranked)
-        .join(User, User.id == ranked.c.user_id)
-        .outerjoin(teams, teams.c.user_id == ranked.c.user_id)
-        .outerjoin(
-            stats,
-            sa.and_(
-                stats.c.user_id == ranked.c.user_id,
-                stats.c.module_slug == ranked.c.module_slug,
-            ),
-        )
-        .outerjoin(
-            LessonView,
-            sa.and_(
-                LessonView.user_id == ranked.c.user_id,
-                LessonView.module_slug == ranked.c.module_slug,
-            ),
-        )
-        .outerjoin(
-            retained,
-            sa.and_(
-                retained.c.user_id == ranked.c.user_id,
-                retained.c.module_slug == ranked.c.module_slug,
-            ),
-        )
-        .where(ranked.c.n == 1)
-        .order_by(*SORT, position, ranked.c.module_slug)
-    )
-
-
-STREAM_BATCH = 1000  # rows fetched from the database at a time
-
-
-def stream_cells(
-    course: Course,
-    today: dt.date,
-    team_id: int | None = None,
-    module_slug: str | None = None,
-    status: str | None = None,
-    team_ids: list[int] | None = None,
-    connection: sa.Connection | None = None,
-) -> Iterator[CellLine]:
-    """Every person × assigned module in Voortgang's order, one statement read in batches of
-    STREAM_BATCH rows (a server-side cursor on PostgreSQL): memory does not grow with the
-    number of people. The statement runs at the first next(); after that the rows need no
-    app or request context, so a response can stream them on its own `connection`.
-    `status`: only cells showing it. `team_ids`: only people in these teams (None: all)."""
-    people = None if team_id is None and team_ids is None else _people(team_id, None, team_ids)
-    wanted = STATUS_FILTERS[status] if status else None
-    modules: dict[str, Module] = {m.slug: m for m in course.modules}
-    local = functools.lru_cache(maxsize=4096)(to_local)
-    source = connection or db.session
-    dialect = (connection or db.engine).dialect.name
-    statement = _cell_lines(course, people, module_slug, dialect)
-    result = source.execute(statement.execution_options(yield_per=STREAM_BATCH))
-    for (
-        name,
-        email,
-        active,
-        teams,
-        slug,
-        due,
-        created,
-        started,
-        tries,
-        best,
-        passed_at,
-        read,
-        last_passed_at,
-        valid_months,
-        review_answers,
-        review_right,
-    ) in result.tuples():
-        cell = make_cell(
-            bool(read),
-            bool(started),
-            due,
-            local(created),
-            best,
-            None if passed_at is None else local(passed_at),
-            tries or 0,
-            today,
-            last_passed_at,
-            valid_months,
-        )
-        if wanted is not None and cell.shown is not wanted:
-            continue
-        module = modules.get(slug)
-        if module is None:
-            module = modules[slug] = _missing_module(slug)
-        retained = Retention(int(review_answers), int(review_right)) if review_answers else None
-        yield CellLine(name, email, bool(active), teams or "", module, cell, retained)
-
-
-@dataclass(frozen=True, slots=True)
 class PageUser:
     id: int
     name: str
@@ -727,6 +394,6 @@ class PageUser:
     rank: int
 
 
-def _missing_module(slug: str) -> Module:
+def missing_module(slug: str) -> Module:
     """A stand-in for an assigned module whose files were removed from the course."""
     return Module.missing(slug)

@@ -13,7 +13,8 @@ from ..reports import charts
 from ..reports.cache import ReportCache, fingerprint
 from ..reports.csv import csv_chunks
 from ..reports.insight import question_insight
-from ..reports.matrix import STATUS_FILTERS, build_report_page, stream_cells
+from ..reports.matrix import STATUS_FILTERS, build_report_page
+from ..reports.stream import stream_cells
 from ._common import int_arg, team_scope
 
 ROWS_PER_PAGE = 100
