@@ -2,7 +2,7 @@
 draw, computed here (one query each), so the templates only place rectangles.
 
 - per module a stacked bar of its statuses (Geslaagd, Bezig, Gelezen, Niet begonnen, Te
-  laat), counted by Voortgang's own rule in SQL (matrix.shown_sql);
+  laat), counted by Voortgang's own rule in SQL (facts.shown_sql);
 - for the course, the modules passed per week over the last 26 weeks (a first pass counts,
   in the week of its Dutch date);
 - in Vragen-inzicht the ten questions answered right least often.

@@ -1,6 +1,6 @@
 """Download CSV of Voortgang: UTF-8 with BOM and ';' so Dutch Excel opens it in columns.
 
-Streamed: matrix.stream_cells reads the cells in batches and csv_chunks turns them into
+Streamed: stream.stream_cells reads the cells in batches and csv_chunks turns them into
 pieces of the download as they come, so a worker's memory does not grow with the company.
 """
 
@@ -54,7 +54,7 @@ def _line(writer, buffer: io.StringIO, values: list[str]) -> str:
 def csv_chunks(lines: Iterable[CellLine]) -> Iterator[bytes]:
     """The CSV as UTF-8 pieces: the BOM and the header at once (before `lines` is asked for
     anything, so the download starts while the database still sorts), then one line per
-    person and assigned module as `lines` (matrix.stream_cells) yields them, in pieces of
+    person and assigned module as `lines` (stream.stream_cells) yields them, in pieces of
     about CHUNK characters. Nothing is kept but the piece being filled."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
