@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).parent.parent / "klantwijs"
 # What each part may import inside klantwijs (prefix match on the dotted module name).
 ALLOWED = {
     "klantwijs.core": ["klantwijs.core", "klantwijs.config"],
-    "klantwijs.models": ["klantwijs.core.db"],
+    "klantwijs.models": ["klantwijs.models", "klantwijs.core.db"],
     "klantwijs.audit": ["klantwijs.core", "klantwijs.models"],
     "klantwijs.config": ["klantwijs.course"],  # only is_content_check, at call time
     "klantwijs.course": ["klantwijs.course"],
