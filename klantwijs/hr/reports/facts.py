@@ -30,6 +30,13 @@ NEEDS = {
 }
 
 
+def pass_times() -> tuple:
+    """The first and the latest passed hand-in of an exam group, as passed_at and
+    last_passed_at (for aggregates over Attempt grouped by person and module)."""
+    passed = sa.case((Attempt.passed.is_(True), Attempt.submitted_at), else_=sa.null())
+    return sa.func.min(passed).label("passed_at"), sa.func.max(passed).label("last_passed_at")
+
+
 def cell_facts(
     people: sa.Select | None,
     module_slug: str | None,
@@ -50,12 +57,7 @@ def cell_facts(
     progress = sa.select(
         Attempt.user_id,
         Attempt.module_slug,
-        sa.func.min(
-            sa.case((Attempt.passed.is_(True), Attempt.submitted_at), else_=sa.null())
-        ).label("passed_at"),
-        sa.func.max(
-            sa.case((Attempt.passed.is_(True), Attempt.submitted_at), else_=sa.null())
-        ).label("last_passed_at"),
+        *pass_times(),
     ).where(Attempt.kind == AttemptKind.EXAM.value)
     if "started" not in needs:  # only the passes, then
         progress = progress.where(Attempt.passed.is_(True))

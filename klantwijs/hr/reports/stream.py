@@ -14,7 +14,7 @@ from ...course.model import Course, Module
 from ...learning.assigned import assigned_select
 from ...learning.retention import Retention, retention_per_person
 from ...models import Attempt, AttemptKind, LessonView, Membership, Team, User
-from .facts import SORT
+from .facts import SORT, pass_times
 from .matrix import STATUS_FILTERS, Cell, make_cell, missing_module, people_select
 
 
@@ -89,12 +89,7 @@ def _cell_lines(
         Attempt.module_slug,
         sa.func.count(Attempt.submitted_at).label("attempts"),
         sa.func.max(percent).label("best"),
-        sa.func.min(
-            sa.case((Attempt.passed.is_(True), Attempt.submitted_at), else_=sa.null())
-        ).label("passed_at"),
-        sa.func.max(
-            sa.case((Attempt.passed.is_(True), Attempt.submitted_at), else_=sa.null())
-        ).label("last_passed_at"),
+        *pass_times(),
     ).where(Attempt.kind == AttemptKind.EXAM.value)
     if people is not None:
         stats = stats.where(Attempt.user_id.in_(people))
