@@ -38,11 +38,11 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("auth.logout", "POST"): Row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
     ("auth.change_password", "GET"): same(200),
     ("auth.change_password", "POST"): same(422),
-    # Inloggen met je werkaccount: off in this world (no OIDC_ISSUER), so not found for anyone;
-    # tests/test_oidc*.py drive them against a real provider
     # Mijn account, and Overal uitloggen on it (ends every session of the account, this one too)
     ("auth.account", "GET"): same(200),
     ("auth.logout_everywhere", "POST"): Row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
+    # Inloggen met je werkaccount: off in this world (no OIDC_ISSUER), so not found for anyone;
+    # tests/test_oidc*.py drive them against a real provider
     ("auth.oidc_login", "GET"): Row(404, 404, 404, 404, 404),
     ("auth.oidc_callback", "GET"): Row(404, 404, 404, 404, 404),
     # Wachtwoord instellen (the invitee's link; the token is the credential, no login needed)
@@ -57,14 +57,14 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("learn.lesson", "GET"): same(200, get_writes=frozenset({"lesson_views"})),
     ("learn.cheatsheet", "GET"): same(200),
     ("learn.progress", "GET"): same(200),
-    # Quiz: the learner's own attempts; anyone else (hr and admin too) gets 404
-    # learners resume their open attempt (the Teamleiders have none)
-    ("quiz.intro", "GET"): Row(LOGIN, 302, 302, 200, 200, lead=200, other_lead=200),
-    ("quiz.start", "POST"): same(302),
     ("learn.next_step", "GET"): same(302),  # Ga verder: to the next module to do
     # Readable offline: the service worker (served from the root) and its offline page
     ("learn.service_worker", "GET"): Row(200, 200, 200, 200, 200),
     ("learn.offline", "GET"): Row(200, 200, 200, 200, 200),
+    # Quiz: the learner's own attempts; anyone else (hr and admin too) gets 404
+    # learners resume their open attempt (the Teamleiders have none)
+    ("quiz.intro", "GET"): Row(LOGIN, 302, 302, 200, 200, lead=200, other_lead=200),
+    ("quiz.start", "POST"): same(302),
     ("quiz.practise", "POST"): same(302),
     ("quiz.question", "GET"): own(200),
     ("quiz.question", "POST"): own(302),
