@@ -33,13 +33,24 @@ def steps(page):
     return page.locator(".ordering .step-text").all_inner_texts()
 
 
-def answer_wrong(page):
+def wrong_orders():
+    """Wrong orders to put a list in: the reverse first, then two others."""
+    last_first = list(reversed(RIGHT_ORDER))
+    yield last_first
+    yield [last_first[1], last_first[0], *last_first[2:]]
+    yield [last_first[0], last_first[2], last_first[1], last_first[3]]
+
+
+def answer_wrong(page, avoid=()):
+    """Pick a wrong option, or move the steps into a wrong order. A list left in the order it
+    started in is no answer, so the order chosen is never the one on screen (nor in `avoid`)."""
     prompt = page.locator("legend.prompt").inner_text()
     if prompt in WRONG:
         for text in WRONG[prompt]:
             page.get_by_label(text, exact=True).check()
         return WRONG[prompt][0]
-    target = list(reversed(RIGHT_ORDER))
+    current = steps(page)
+    target = next(t for t in wrong_orders() if t != current and t not in avoid)
     for i, text in enumerate(target):
         while steps(page).index(text) > i:
             before = steps(page)
@@ -74,6 +85,8 @@ def test_phone_failed_exam_leads_to_practice_with_a_second_try(phone_page, app, 
     page.get_by_text(re.compile(r"Oefen je fouten: vraag 1 van \d")).wait_for()
     total = int(re.search(r"van (\d+)", page.locator("h1").inner_text())[1])
     for n in range(1, total + 1):
+        page.locator("h1", has_text=re.compile(rf"vraag {n} van \d")).wait_for()
+        start = steps(page)  # an ordering question's first order ([] for the others)
         picked = answer_wrong(page)
         page.get_by_role("button", name="Controleer").tap()
         page.get_by_role("heading", name=re.compile("probeer het nog een keer")).wait_for()
@@ -86,8 +99,8 @@ def test_phone_failed_exam_leads_to_practice_with_a_second_try(phone_page, app, 
         assert page.get_by_text("Het goede antwoord:").count() == 0
         if n <= 2:
             check(page)
-        if not picked:
-            answer_wrong(page)  # the list shows the saved order: put it wrong again
+        if not picked:  # the list shows the saved order: put it wrong again, not as it began
+            answer_wrong(page, avoid=[start])
         page.get_by_role("button", name="Controleer").tap()
         page.get_by_role("heading", name=re.compile(f"Vraag {n}: .*(Fout|Deels goed)")).wait_for()
         assert page.get_by_text(
