@@ -142,10 +142,10 @@ def build(url: str, spec: Spec = Spec(), log=print) -> dict:
     with app.app_context():
         tables = db.metadata.tables
         course = app.extensions["course"]
-        paused = _pause_tally_trigger(db.engine, tables)
+        paused = _pause_derived(db.engine)
         summary = _fill(db.engine, tables, course, spec)
         if paused:
-            _rebuild_tallies(db.engine)
+            _rebuild_derived(db.engine)
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
                 for name in ("users", "teams", "assignments", "attempts", "answers"):
@@ -170,23 +170,25 @@ def build(url: str, spec: Spec = Spec(), log=print) -> dict:
     return summary
 
 
-def _pause_tally_trigger(engine, tables) -> bool:
-    """PostgreSQL: Vragen-inzicht's per-answer trigger (migration 0010) would run two million
-    times during the bulk insert; pause it and count once afterwards, as a restore does."""
-    if engine.dialect.name != "postgresql" or "question_tallies" not in tables:
+def _pause_derived(engine) -> bool:
+    """PostgreSQL: the triggers that keep Vragen-inzicht's counts and Voortgang's cells
+    (migrations 0010, 0011) would run millions of times during the bulk insert; pause them
+    and count once afterwards, as a restore does."""
+    from klantwijs.ops.backup_json import pause_derived_triggers
+
+    if engine.dialect.name != "postgresql":
         return False
     with engine.begin() as conn:
-        conn.execute(sa.text("ALTER TABLE answers DISABLE TRIGGER answers_question_tally"))
+        pause_derived_triggers(conn, on=False)
     return True
 
 
-def _rebuild_tallies(engine) -> None:
-    from klantwijs.ops.backup_json import QUESTION_TALLIES
+def _rebuild_derived(engine) -> None:
+    from klantwijs.ops.backup_json import pause_derived_triggers, rebuild_derived
 
     with engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM question_tallies"))
-        conn.execute(sa.text(QUESTION_TALLIES))
-        conn.execute(sa.text("ALTER TABLE answers ENABLE TRIGGER answers_question_tally"))
+        rebuild_derived(conn)
+        pause_derived_triggers(conn, on=True)
 
 
 def _columns(table, row: dict) -> dict:

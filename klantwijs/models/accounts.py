@@ -31,6 +31,8 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         sa.CheckConstraint(f"role IN {ROLE_VALUES!r}", name="role_known"),
         sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
+        # Voortgang's order (hr/reports/facts.py SORT): a page of people read in order.
+        sa.Index("ix_users_sort", sa.func.lower(sa.text("name")), "email", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

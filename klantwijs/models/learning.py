@@ -108,6 +108,27 @@ class QuestionTally(db.Model):
     correct: Mapped[int]
 
 
+class ReportCell(db.Model):
+    """Voortgang's facts per person × module: the Deadline that counts and the shortest
+    validity (learning/assigned.py's rule), started, lesson read, first and latest pass.
+    Kept by triggers on attempts, lesson views, assignments and memberships (migration
+    0011) in the transaction of each change; `due_date` is None where nothing assigns the
+    module (any more). Derived data: a restore rebuilds it."""
+
+    __tablename__ = "report_cells"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    module_slug: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    due_date: Mapped[dt.date | None]
+    valid_months: Mapped[int | None]
+    started: Mapped[bool]
+    lesson_read: Mapped[bool]
+    passed_at: Mapped[dt.datetime | None]
+    last_passed_at: Mapped[dt.datetime | None]
+
+
 class LessonView(db.Model):
     __tablename__ = "lesson_views"
 

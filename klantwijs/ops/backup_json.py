@@ -47,9 +47,8 @@ READ_CHUNK = 1 << 20  # characters of the (decompressed) file read at a time
 MAX_VALUE = 16 << 20  # characters one row (or header value) may take in the file
 
 # Tables derived from others: written to the file like every table, but rebuilt from the
-# restored rows instead of read back (Vragen-inzicht's counts; migration 0010 and the
-# triggers there keep them, with the same rule as QUESTION_TALLIES below).
-DERIVED = {"question_tallies"}
+# restored rows instead of read back: Vragen-inzicht's counts (migration 0010) and
+# Voortgang's cells (migration 0011). Triggers keep them, with the same rules as below.
 QUESTION_TALLIES = """
 INSERT INTO question_tallies (module_slug, question_id, response, answered, correct)
 SELECT t.module_slug, a.question_id, CAST(a.response AS TEXT), COUNT(*),
@@ -58,7 +57,84 @@ FROM answers a JOIN attempts t ON t.id = a.attempt_id
 WHERE t.kind = 'exam' AND t.submitted_at IS NOT NULL AND a.score IS NOT NULL
 GROUP BY t.module_slug, a.question_id, CAST(a.response AS TEXT)
 """
-TALLY_TRIGGER = "answers_question_tally"  # PostgreSQL's name (migration 0010)
+# Per person × module: the earliest Deadline and shortest validity of every assignment that
+# reaches them (learning/assigned.py), exam started, lesson read, first and latest pass.
+REPORT_CELLS_SELECT = """
+SELECT k.user_id, k.module_slug, d.due_date, d.valid_months,
+       CASE WHEN s.user_id IS NULL THEN FALSE ELSE TRUE END,
+       CASE WHEN v.user_id IS NULL THEN FALSE ELSE TRUE END,
+       s.passed_at, s.last_passed_at
+FROM (
+    SELECT user_id, module_slug FROM assignments WHERE user_id IS NOT NULL
+    UNION SELECT m.user_id, a.module_slug
+          FROM memberships m JOIN assignments a ON a.team_id = m.team_id
+    UNION SELECT user_id, module_slug FROM attempts WHERE kind = 'exam'
+    UNION SELECT user_id, module_slug FROM lesson_views
+) k
+LEFT JOIN (
+    SELECT x.user_id, x.module_slug, MIN(x.due_date) AS due_date,
+           MIN(x.valid_months) AS valid_months
+    FROM (
+        SELECT user_id, module_slug, due_date, valid_months
+        FROM assignments WHERE user_id IS NOT NULL
+        UNION ALL
+        SELECT m.user_id, a.module_slug, a.due_date, a.valid_months
+        FROM memberships m JOIN assignments a ON a.team_id = m.team_id
+    ) x GROUP BY x.user_id, x.module_slug
+) d ON d.user_id = k.user_id AND d.module_slug = k.module_slug
+LEFT JOIN (
+    SELECT user_id, module_slug,
+           MIN(CASE WHEN passed = TRUE THEN submitted_at END) AS passed_at,
+           MAX(CASE WHEN passed = TRUE THEN submitted_at END) AS last_passed_at
+    FROM attempts WHERE kind = 'exam' GROUP BY user_id, module_slug
+) s ON s.user_id = k.user_id AND s.module_slug = k.module_slug
+LEFT JOIN lesson_views v ON v.user_id = k.user_id AND v.module_slug = k.module_slug
+"""
+REPORT_CELLS = f"""
+INSERT INTO report_cells (user_id, module_slug, due_date, valid_months, started, lesson_read,
+                          passed_at, last_passed_at)
+{REPORT_CELLS_SELECT}"""
+DERIVED = {"question_tallies": QUESTION_TALLIES, "report_cells": REPORT_CELLS}
+# PostgreSQL's names of the triggers that keep them, per source table (migrations 0010, 0011).
+DERIVED_TRIGGERS = {
+    "answers": "answers_question_tally",
+    "attempts": "attempts_report_cells",
+    "lesson_views": "lesson_views_report_cells",
+    "memberships": "memberships_report_cells",
+    "assignments": "assignments_report_cells",
+}
+
+
+def rebuild_derived(connection: sa.Connection) -> dict[str, int]:
+    """Empty every derived table and count it again from its sources; rows per table."""
+    known = db.metadata.tables
+    counts = {}
+    for name, rule in DERIVED.items():
+        if name not in known:
+            continue
+        connection.execute(known[name].delete())
+        connection.execute(sa.text(rule))
+        counts[name] = connection.execute(
+            sa.select(sa.func.count()).select_from(known[name])
+        ).scalar_one()
+    return counts
+
+
+def pause_derived_triggers(connection: sa.Connection, on: bool) -> None:
+    """PostgreSQL: the derived tables are rebuilt in one statement each after a bulk load
+    (a restore, the bench's data), so their per-row triggers are paused meanwhile (inside
+    the caller's transaction). A database user that does not own the tables may not pause
+    them: then they simply keep counting, row by row, and the rebuild comes to the same."""
+    if connection.dialect.name != "postgresql":
+        return
+    verb = "ENABLE" if on else "DISABLE"
+    for table, trigger in DERIVED_TRIGGERS.items():
+        try:
+            with connection.begin_nested():
+                connection.execute(sa.text(f"ALTER TABLE {table} {verb} TRIGGER {trigger}"))
+        except sa.exc.DBAPIError:
+            if on:
+                raise
 
 
 def _dumps(value) -> str:
@@ -264,22 +340,6 @@ def _empty_all(connection: sa.Connection) -> None:
             connection.execute(table.delete())
 
 
-def _pause_tally_trigger(connection: sa.Connection, on: bool) -> None:
-    """PostgreSQL: the counts are rebuilt in one statement after the restore, so the
-    per-answer trigger is paused meanwhile (inside the restore's transaction). A database
-    user that does not own the table may not pause it: then it simply keeps counting, row
-    by row, and the rebuild at the end comes to the same."""
-    if connection.dialect.name != "postgresql":
-        return
-    verb = "ENABLE" if on else "DISABLE"
-    try:
-        with connection.begin_nested():
-            connection.execute(sa.text(f"ALTER TABLE answers {verb} TRIGGER {TALLY_TRIGGER}"))
-    except sa.exc.DBAPIError:
-        if on:
-            raise
-
-
 def restore_json(path: Path) -> dict[str, int]:
     """Replace every row with the file's rows in one transaction; return the count per table.
 
@@ -303,9 +363,7 @@ def restore_json(path: Path) -> dict[str, int]:
                     f"op {current}. Breng de database eerst op dezelfde versie (flask db upgrade)."
                 )
             _empty_all(connection)
-            tally_paused = "question_tallies" in known and "answers" in known
-            if tally_paused:
-                _pause_tally_trigger(connection, on=False)
+            pause_derived_triggers(connection, on=False)
             try:
                 for name, columns, rows in reader.tables():
                     table = known.get(name)
@@ -314,13 +372,8 @@ def restore_json(path: Path) -> dict[str, int]:
                     counts[name] = _insert(connection, table, columns, rows, name in DERIVED)
             except (UnicodeDecodeError, OSError, EOFError) as exc:
                 raise BackupError(f"{path} is beschadigd: {exc}") from None
-            if tally_paused:
-                connection.execute(known["question_tallies"].delete())
-                connection.execute(sa.text(QUESTION_TALLIES))
-                _pause_tally_trigger(connection, on=True)
-                counts["question_tallies"] = connection.execute(
-                    sa.select(sa.func.count()).select_from(known["question_tallies"])
-                ).scalar_one()
+            counts.update(rebuild_derived(connection))
+            pause_derived_triggers(connection, on=True)
             if engine.dialect.name == "postgresql":
                 _reset_sequences(connection)
     return {t: counts.get(t, 0) for t in known if t in counts}
