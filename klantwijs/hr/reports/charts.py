@@ -1,8 +1,8 @@
 """Pictures for Voortgang and Vragen-inzicht: what the SVG charts in templates/hr/_charts.html
-draw, computed here (one query each), so the templates only place rectangles.
+draw, computed here, so the templates only place rectangles.
 
 - per module a stacked bar of its statuses (Geslaagd, Bezig, Gelezen, Niet begonnen, Te
-  laat), counted by Voortgang's own rule in SQL (facts.shown_sql);
+  laat), from the counts Voortgang's own statement finds (matrix.build_report_page);
 - for the course, the modules passed per week over the last 26 weeks (a first pass counts,
   in the week of its Dutch date);
 - in Vragen-inzicht the ten questions answered right least often.
@@ -19,8 +19,7 @@ from ...core.db import db
 from ...core.dutch import LOCAL
 from ...course.model import Module
 from ...learning.status import Status
-from ...models import Attempt, AttemptKind
-from .facts import cell_facts, shown_sql
+from ...models import ReportCell
 from .insight import QuestionInsight
 from .matrix import people_select
 
@@ -57,21 +56,9 @@ def _scope(team_id: int | None, team_ids: list[int] | None) -> sa.Select | None:
     return people_select(team_id, None, team_ids) if (team_id or team_ids is not None) else None
 
 
-def status_bars(
-    modules: list[Module],
-    today: dt.date,
-    team_id: int | None = None,
-    module_slug: str | None = None,
-    team_ids: list[int] | None = None,
-) -> list[StackedBar]:
-    """A bar per module: how many people assigned to it show each status. One query."""
-    facts = cell_facts(_scope(team_id, team_ids), module_slug).cte("chart_facts")
-    shown = shown_sql(facts, today)
-    counts: dict[str, dict[str, int]] = {}
-    for slug, status, n in db.session.execute(
-        sa.select(facts.c.module_slug, shown, sa.func.count()).group_by(facts.c.module_slug, shown)
-    ).tuples():
-        counts.setdefault(slug, {})[status] = int(n)
+def status_bars(modules: list[Module], counts: dict[str, dict[str, int]]) -> list[StackedBar]:
+    """A bar per module: how many people assigned to it show each status, from the counts
+    Voortgang's own statement found (matrix.build_report_page: module → status slug → n)."""
     bars = []
     for module in modules:
         found = counts.get(module.slug)
@@ -101,6 +88,18 @@ def _utc(day: dt.date) -> dt.datetime:
     return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 
+def _week_of(column, bounds: list[dt.datetime], first: int, end: int):
+    """SQL: the number of the week (first ≤ n < end) a time in [bounds[first], bounds[end])
+    falls in, by halving: about five comparisons a row instead of up to 26."""
+    if end - first == 1:
+        return sa.literal(first)
+    middle = (first + end) // 2
+    return sa.case(
+        (column < bounds[middle], _week_of(column, bounds, first, middle)),
+        else_=_week_of(column, bounds, middle, end),
+    )
+
+
 def passes_per_week(
     today: dt.date,
     team_id: int | None = None,
@@ -108,30 +107,20 @@ def passes_per_week(
     team_ids: list[int] | None = None,
 ) -> list[Week]:
     """Modules passed for the first time per week (Monday to Sunday, Dutch time), the last
-    WEEKS weeks up to this one. One query; the weeks are numbered in SQL by comparing with
+    WEEKS weeks up to this one: the first passes kept in report_cells (migration 0011), of
+    assigned modules and others. One query; the weeks are numbered in SQL by comparing with
     their start times, so it reads the same on SQLite and PostgreSQL."""
     monday = today - dt.timedelta(days=today.weekday())
     starts = [monday - dt.timedelta(weeks=WEEKS - 1 - n) for n in range(WEEKS)]
     bounds = [_utc(day) for day in [*starts, monday + dt.timedelta(weeks=1)]]
-    firsts = sa.select(
-        Attempt.user_id,
-        Attempt.module_slug,
-        sa.func.min(Attempt.submitted_at).label("passed_at"),
-    ).where(
-        Attempt.kind == AttemptKind.EXAM.value,
-        Attempt.passed.is_(True),
-        Attempt.submitted_at.is_not(None),
-    )
+    firsts = sa.select(ReportCell.passed_at).where(ReportCell.passed_at.is_not(None))
     scope = _scope(team_id, team_ids)
     if scope is not None:
-        firsts = firsts.where(Attempt.user_id.in_(scope))
+        firsts = firsts.where(ReportCell.user_id.in_(scope))
     if module_slug:
-        firsts = firsts.where(Attempt.module_slug == module_slug)
-    firsts = firsts.group_by(Attempt.user_id, Attempt.module_slug).subquery("firsts")
-    week = sa.case(
-        *[(firsts.c.passed_at < bound, n) for n, bound in enumerate(bounds[1:])],
-        else_=WEEKS,
-    )
+        firsts = firsts.where(ReportCell.module_slug == module_slug)
+    firsts = firsts.subquery("firsts")
+    week = _week_of(firsts.c.passed_at, bounds, 0, WEEKS)
     counts = dict(
         db.session.execute(
             sa.select(week, sa.func.count())

@@ -6,28 +6,21 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from ...learning.assigned import assigned_select
 from ...learning.status import Status
 from ...learning.validity import late_sql, still_valid_sql
-from ...models import Attempt, AttemptKind, LessonView, User
+from ...models import Attempt, ReportCell, User
 
 # --- Every cell's status in SQL: totals, status filters and paging in the database ----------
 #
 # The same rule as make_cell() (learning/status.py), over every person × assigned module at
-# once, for what must look at all cells: the totals per module and who has a cell with the
-# status asked for. A test holds the two to each other for every combination of facts.
-# Read from indexes: assignments × memberships, ix_attempts_exam_progress (exam attempts:
-# started, latest pass) and the lesson views' primary key.
+# once, for what must look at all cells: the totals per module, who has a cell with the
+# status asked for, and the charts. The facts come from report_cells, one narrow row per
+# person × module kept by triggers in the transaction of every change (migration 0011): the
+# Deadline that counts (learning/assigned.py's rule), started, read, first and latest pass.
+# A test holds the two rules to each other for every combination of facts, and another the
+# table to a rebuild from the source tables after every kind of change.
 
 SORT = (sa.func.lower(User.name), User.email, User.id)
-
-
-# Which facts a status filter needs beyond the deadline and the latest pass.
-NEEDS = {
-    Status.IN_PROGRESS.slug: ("started",),
-    Status.READ.slug: ("started", "read"),
-    Status.NOT_STARTED.slug: ("started", "read"),
-}
 
 
 def pass_times() -> tuple:
@@ -37,66 +30,23 @@ def pass_times() -> tuple:
     return sa.func.min(passed).label("passed_at"), sa.func.max(passed).label("last_passed_at")
 
 
-def cell_facts(
-    people: sa.Select | None,
-    module_slug: str | None,
-    needs: tuple[str, ...] = ("started", "read"),
-) -> sa.Select:
-    """(user_id, module_slug, due_date, passed_at[, started][, read]) for every assigned
-    cell; `started` and `read` only when asked for (each costs a join over every cell)."""
-    rows = assigned_select(people).subquery("assigned_rows")
-    cells = sa.select(
-        rows.c.user_id,
-        rows.c.module_slug,
-        sa.func.min(rows.c.due_date).label("due_date"),
-        sa.func.min(rows.c.valid_months).label("valid_months"),  # the shortest (assigned.py)
-    ).group_by(rows.c.user_id, rows.c.module_slug)
-    if module_slug:
-        cells = cells.where(rows.c.module_slug == module_slug)
-    cells = cells.subquery("cells")
-    progress = sa.select(
-        Attempt.user_id,
-        Attempt.module_slug,
-        *pass_times(),
-    ).where(Attempt.kind == AttemptKind.EXAM.value)
-    if "started" not in needs:  # only the passes, then
-        progress = progress.where(Attempt.passed.is_(True))
+def cell_facts(people: sa.Select | None, module_slug: str | None) -> sa.Select:
+    """(user_id, module_slug, due_date, passed_at, valid_months, last_passed_at, started,
+    read) for every assigned cell of these people (None: everyone)."""
+    query = sa.select(
+        ReportCell.user_id,
+        ReportCell.module_slug,
+        ReportCell.due_date,
+        ReportCell.passed_at,
+        ReportCell.valid_months,
+        ReportCell.last_passed_at,
+        ReportCell.started,
+        ReportCell.lesson_read.label("read"),
+    ).where(ReportCell.due_date.is_not(None))
     if people is not None:
-        progress = progress.where(Attempt.user_id.in_(people))
+        query = query.where(ReportCell.user_id.in_(people))
     if module_slug:
-        progress = progress.where(Attempt.module_slug == module_slug)
-    progress = progress.group_by(Attempt.user_id, Attempt.module_slug).subquery("progress")
-    columns = [
-        cells.c.user_id,
-        cells.c.module_slug,
-        cells.c.due_date,
-        progress.c.passed_at,
-        cells.c.valid_months,
-        progress.c.last_passed_at,
-    ]
-    if "started" in needs:
-        columns.append(progress.c.user_id.is_not(None).label("started"))
-    if "read" in needs:
-        columns.append(LessonView.user_id.is_not(None).label("read"))
-    query = (
-        sa.select(*columns)
-        .select_from(cells)
-        .outerjoin(
-            progress,
-            sa.and_(
-                progress.c.user_id == cells.c.user_id,
-                progress.c.module_slug == cells.c.module_slug,
-            ),
-        )
-    )
-    if "read" in needs:
-        query = query.outerjoin(
-            LessonView,
-            sa.and_(
-                LessonView.user_id == cells.c.user_id,
-                LessonView.module_slug == cells.c.module_slug,
-            ),
-        )
+        query = query.where(ReportCell.module_slug == module_slug)
     return query
 
 
@@ -116,8 +66,7 @@ def overdue_sql(facts, today: dt.date):
 
 
 def status_sql(facts, slug: str, today: dt.date):
-    """SQL: the cell shows this status (slug); the same order as shown_sql, using only the
-    facts that status needs (NEEDS)."""
+    """SQL: the cell shows this status (slug); the same order as shown_sql."""
     late, passed = overdue_sql(facts, today), passed_sql(facts, today)
     if slug == Status.OVERDUE.slug:
         return late
@@ -136,8 +85,19 @@ def status_sql(facts, slug: str, today: dt.date):
 
 
 def shown_sql(facts, today: dt.date):
-    """The status a cell shows, as its slug (Te laat wins; then passed, started, read)."""
-    return sa.case(
+    """The status a cell shows, as its slug (Te laat wins; then passed, started, read).
+    Without a validity (most cells) the short form: a pass then counts for good, so only
+    "passed at all" and the Deadline decide; the full rule of learning/validity.py for the
+    rest. Both forms are held to the Python rule by tests/test_scale_reports.py."""
+    late = sa.and_(facts.c.passed_at.is_(None), facts.c.due_date < today)
+    for_good = sa.case(
+        (late, Status.OVERDUE.slug),
+        (facts.c.passed_at.is_not(None), Status.PASSED.slug),
+        (facts.c.started, Status.IN_PROGRESS.slug),
+        (facts.c.read, Status.READ.slug),
+        else_=Status.NOT_STARTED.slug,
+    )
+    renewed = sa.case(
         (overdue_sql(facts, today), Status.OVERDUE.slug),
         (expired_sql(facts, today), Status.EXPIRED.slug),
         (passed_sql(facts, today), Status.PASSED.slug),
@@ -145,3 +105,4 @@ def shown_sql(facts, today: dt.date):
         (facts.c.read, Status.READ.slug),
         else_=Status.NOT_STARTED.slug,
     )
+    return sa.case((facts.c.valid_months.is_(None), for_good), else_=renewed)

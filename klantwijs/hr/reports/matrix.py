@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from ...core.db import db
 from ...core.dutch import to_local
@@ -17,7 +18,7 @@ from ...learning.retention import Retention, retention_by_module
 from ...learning.status import Status, is_overdue, module_status, shown_status
 from ...learning.validity import standing
 from ...models import Attempt, AttemptKind, LessonView, Membership, Team, User
-from .facts import NEEDS, SORT, cell_facts, overdue_sql, passed_sql, status_sql
+from .facts import SORT, cell_facts, shown_sql, status_sql
 
 # Filter values in the URL → the status they match.
 STATUS_FILTERS = {status.slug: status for status in Status}
@@ -272,15 +273,27 @@ def build_report(
 
 @dataclass
 class Page:
-    """One page of the report: its rows, the totals over everyone, how many people in all."""
+    """One page of the report: its rows, the totals over everyone, how many people in all,
+    and per module how many cells show each status (slug → count; the charts)."""
 
     report: Report
     count: int
     page: int
     pages: int
+    status_counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-def _overview(
+def _status_counts(people: sa.Select | None, module_slug: str | None, today: dt.date):
+    """One statement: per module how many cells show each status (module, slug, n), every
+    cell's facts read once from report_cells (facts.py)."""
+    facts = cell_facts(people, module_slug).subquery("facts")
+    shown = shown_sql(facts, today)
+    return sa.select(facts.c.module_slug, shown, sa.func.count()).group_by(
+        facts.c.module_slug, shown
+    )
+
+
+def _page_of_people(
     people: sa.Select | None,
     module_slug: str | None,
     status: str | None,
@@ -288,55 +301,36 @@ def _overview(
     page: int,
     per_page: int,
 ) -> sa.Select:
-    """One statement: the totals per module, then the people of the asked page (sorted,
-    limited and counted in the database; a page past the end gives the last one)."""
-    facts = cell_facts(people, module_slug, NEEDS.get(status or "", ())).cte("facts")
-    totals = sa.select(
-        sa.literal("module").label("kind"),
-        facts.c.module_slug,
-        sa.func.count().label("assigned"),
-        sa.func.coalesce(sa.func.sum(sa.case((passed_sql(facts, today), 1), else_=0)), 0),
-        sa.func.coalesce(sa.func.sum(sa.case((overdue_sql(facts, today), 1), else_=0)), 0),
-        sa.cast(sa.null(), sa.Integer),
-        sa.cast(sa.null(), sa.String),
-        sa.cast(sa.null(), sa.String),
-        sa.cast(sa.null(), sa.Boolean),
-        sa.cast(sa.null(), sa.Integer),
-    ).group_by(facts.c.module_slug)
-    chosen = sa.select(facts.c.user_id)
-    if status:
-        chosen = chosen.where(status_sql(facts, status, today))
-    ranked = (
-        sa.select(
-            User.id,
-            User.name,
-            User.email,
-            User.active,
-            sa.func.row_number().over(order_by=SORT).label("rank"),
-            sa.func.count().over().label("total"),
-        )
-        .where(User.id.in_(chosen))
-        .subquery("ranked")
+    """One statement: the people of the asked page who have a cell (with the status asked
+    for), sorted and limited in the database (ix_users_sort), each row with how many such
+    people there are and the page shown (a page past the end gives the last one)."""
+
+    def chosen(user: type[User] | sa.Alias):
+        cells = cell_facts(people, module_slug).subquery("cells")
+        wanted = [cells.c.user_id == user.id]
+        if status:
+            wanted.append(status_sql(cells, status, today))
+        return sa.exists().where(*wanted)
+
+    everyone = aliased(User, name="everyone")
+    counted = (
+        sa.select(sa.func.count().label("n"))
+        .select_from(everyone)
+        .where(chosen(everyone))
+        .cte("counted")  # counted once, however often `total` is used below
     )
+    total = sa.select(counted.c.n).scalar_subquery()
+    asked = max(page, 1)
     # The last page when `page` is past it (both databases: no GREATEST/LEAST in SQLite).
-    last = (ranked.c.total + per_page - 1) // per_page
-    shown_page = sa.case((last < max(page, 1), last), else_=max(page, 1))
-    people_rows = sa.select(
-        sa.literal("person"),
-        sa.cast(sa.null(), sa.String),
-        ranked.c.total,
-        ranked.c.rank,
-        shown_page,
-        ranked.c.id,
-        ranked.c.name,
-        ranked.c.email,
-        ranked.c.active,
-        sa.cast(sa.null(), sa.Integer),
-    ).where(
-        ranked.c.rank > (shown_page - 1) * per_page,
-        ranked.c.rank <= shown_page * per_page,
+    last = (total + per_page - 1) // per_page
+    shown_page = sa.case((sa.and_(last > 0, last < asked), last), else_=asked)
+    return (
+        sa.select(User.id, User.name, User.email, User.active, total, shown_page)
+        .where(chosen(User))
+        .order_by(*SORT)
+        .limit(per_page)
+        .offset((shown_page - 1) * per_page)
     )
-    return sa.union_all(totals, people_rows)
 
 
 def build_report_page(
@@ -351,35 +345,43 @@ def build_report_page(
 ) -> Page:
     """The rows of one page only, with totals per module over everyone.
 
-    One statement finds, in the database, every cell's status for the totals and for the
-    status filter, and the sorted, limited page of people with their count; then only the
-    page's cells are built (learning's rules, four small queries). A constant number of
-    queries, and nothing in Python grows with the number of people.
+    One statement counts, in the database, how many cells of each module show each status
+    (the totals and the charts), one finds the sorted, limited page of people with their
+    count; then only the page's cells are built (learning's rules, four small queries). A
+    constant number of queries, and nothing in Python grows with the number of people.
     `team_ids`: only people in these teams (None: everyone).
     """
     people = (
         None if team_id is None and team_ids is None else people_select(team_id, None, team_ids)
     )
-    totals_by_slug: dict[str, Total] = {}
+    counts: dict[str, dict[str, int]] = {}
+    for slug, shown, n in db.session.execute(_status_counts(people, module_slug, today)):
+        counts.setdefault(slug, {})[shown] = int(n)
     users, count, shown_page = [], 0, 1
-    for row in db.session.execute(
-        _overview(people, module_slug, status, today, page, per_page)
-    ).tuples():
-        if row[0] == "module":
-            totals_by_slug[row[1]] = Total(int(row[2]), int(row[3]), int(row[4]))
-        else:
-            count, shown_page = int(row[2]), int(row[4])
-            users.append(PageUser(row[5], row[6], row[7], bool(row[8]), int(row[3])))
-    users.sort(key=lambda u: u.rank)
+    for rank, row in enumerate(
+        db.session.execute(
+            _page_of_people(people, module_slug, status, today, page, per_page)
+        ).tuples()
+    ):
+        count, shown_page = int(row[4]), int(row[5])
+        rank += (shown_page - 1) * per_page + 1
+        users.append(PageUser(row[0], row[1], row[2], bool(row[3]), rank))
     pages = max(1, -(-count // per_page))
     ids = sa.select(User.id).where(User.id.in_([u.id for u in users]))
     _, rows = _cells(ids, users, module_slug, today)
-    modules = _modules(course, set(totals_by_slug))
+    modules = _modules(course, set(counts))
     retained = retention_by_module(people, module_slug)  # Herhalen (learning/retention.py)
-    totals = {m.slug: totals_by_slug[m.slug] for m in modules}
-    for slug, total in totals.items():
-        total.retained = retained.get(slug)
-    return Page(Report(modules=modules, rows=rows, totals=totals), count, shown_page, pages)
+    totals = {}
+    for module in modules:
+        found = counts[module.slug]
+        # A valid pass is never late (learning/validity.py): Geslaagd and Te laat are apart.
+        totals[module.slug] = Total(
+            assigned=sum(found.values()),
+            passed=found.get(Status.PASSED.slug, 0),
+            late=found.get(Status.OVERDUE.slug, 0),
+            retained=retained.get(module.slug),
+        )
+    return Page(Report(modules=modules, rows=rows, totals=totals), count, shown_page, pages, counts)
 
 
 # --- Every cell, streamed in order (the CSV) -------------------------------------------------

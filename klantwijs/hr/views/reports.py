@@ -96,9 +96,7 @@ def report():
         return Markup(
             render_template(
                 "hr/report_body.html",
-                bars=charts.status_bars(
-                    found.report.modules, local_today(), **picture, team_ids=scope
-                ),
+                bars=charts.status_bars(found.report.modules, found.status_counts),
                 weeks=charts.passes_per_week(local_today(), **picture, team_ids=scope),
                 order=charts.ORDER,
                 report=found.report,
