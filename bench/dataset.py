@@ -142,7 +142,7 @@ def build(url: str, spec: Spec = Spec(), log=print) -> dict:
     with app.app_context():
         tables = db.metadata.tables
         course = app.extensions["course"]
-        paused = _pause_derived(db.engine)
+        paused = _pause_derived(db.engine, tables)
         summary = _fill(db.engine, tables, course, spec)
         if paused:
             _rebuild_derived(db.engine)
@@ -170,25 +170,42 @@ def build(url: str, spec: Spec = Spec(), log=print) -> dict:
     return summary
 
 
-def _pause_derived(engine) -> bool:
+def _derived():
+    """(pause, rebuild) of the measured tree's derived tables; a tree from before migration
+    0011 (`--tree`) only has Vragen-inzicht's tally trigger."""
+    try:
+        from klantwijs.ops.backup_json import pause_derived_triggers, rebuild_derived
+    except ImportError:
+        from klantwijs.ops.backup_json import QUESTION_TALLIES
+
+        def pause_derived_triggers(conn, on):
+            verb = "ENABLE" if on else "DISABLE"
+            conn.execute(sa.text(f"ALTER TABLE answers {verb} TRIGGER answers_question_tally"))
+
+        def rebuild_derived(conn):
+            conn.execute(sa.text("DELETE FROM question_tallies"))
+            conn.execute(sa.text(QUESTION_TALLIES))
+
+    return pause_derived_triggers, rebuild_derived
+
+
+def _pause_derived(engine, tables) -> bool:
     """PostgreSQL: the triggers that keep Vragen-inzicht's counts and Voortgang's cells
     (migrations 0010, 0011) would run millions of times during the bulk insert; pause them
     and count once afterwards, as a restore does."""
-    from klantwijs.ops.backup_json import pause_derived_triggers
-
-    if engine.dialect.name != "postgresql":
+    if engine.dialect.name != "postgresql" or "question_tallies" not in tables:
         return False
+    pause, _ = _derived()
     with engine.begin() as conn:
-        pause_derived_triggers(conn, on=False)
+        pause(conn, on=False)
     return True
 
 
 def _rebuild_derived(engine) -> None:
-    from klantwijs.ops.backup_json import pause_derived_triggers, rebuild_derived
-
+    pause, rebuild = _derived()
     with engine.begin() as conn:
-        rebuild_derived(conn)
-        pause_derived_triggers(conn, on=True)
+        rebuild(conn)
+        pause(conn, on=True)
 
 
 def _columns(table, row: dict) -> dict:
@@ -312,6 +329,29 @@ def _fill(engine, tables, course, spec: Spec) -> dict:
         module = rng.choice(modules)
         started = now - dt.timedelta(days=rng.uniform(1, 60))
         add_attempt(uid, module, started, submitted=True)
+    # Opnieuw proberen follows learning (learning/retakes.py): after a failed last exam, a
+    # finished Oefen je fouten round, so every learner can start or resume any exam.
+    latest: dict[tuple[int, str], dict] = {}
+    for row in attempts:
+        key = (row["user_id"], row["module_slug"])
+        if key not in latest or row["submitted_at"] > latest[key]["submitted_at"]:
+            latest[key] = row
+    for _key, row in sorted(latest.items()):
+        if row["passed"]:
+            continue
+        begun = row["submitted_at"] + dt.timedelta(minutes=1)
+        practice = {
+            **row,
+            "id": len(attempts) + 1,
+            "kind": "practice",
+            "seed": rng.getrandbits(62),
+            "question_ids": [],
+            "started_at": begun,
+            "submitted_at": begun + dt.timedelta(minutes=2),
+            "score": 0.0,
+            "passed": None,
+        }
+        attempts.append(_columns(attempts_t, practice))
     attempts.sort(key=lambda r: r["started_at"])  # ids in time order, like real traffic
     remap = {}
     for i, row in enumerate(attempts, start=1):
@@ -319,7 +359,7 @@ def _fill(engine, tables, course, spec: Spec) -> dict:
         row["id"] = i
     for row in answers:
         row["attempt_id"] = remap[row["attempt_id"]]
-    submitted_count = len(attempts)
+    submitted_count = sum(row["kind"] == "exam" for row in attempts)
 
     open_pairs = set()
     while len(open_pairs) < spec.open_other:
@@ -374,7 +414,7 @@ def _fill(engine, tables, course, spec: Spec) -> dict:
         "modules": len(modules),
         "assignments": len(assignments),
         "submitted": submitted_count,
-        "open": len(attempts) - submitted_count,
+        "open": sum(row["submitted_at"] is None for row in attempts),
         "handin_attempts": len(attempts) - handin_first + 1,
         "answers": len(answers),
         "lesson_views": len(view_rows),

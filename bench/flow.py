@@ -92,6 +92,11 @@ class FlowError(RuntimeError):
     pass
 
 
+class RetakeWaits(FlowError):
+    """The quiz page offers no new exam: after a failed one the learner first practises
+    (learning/retakes.py). Not an error: a learner then goes on with another module."""
+
+
 def answer_form(doc: Document, rng: random.Random) -> Form | None:
     """The question's form: the POST form with choices (not the logout form)."""
     forms = [f for f in doc.forms if f.method == "post" and not f.is_logout and f.has_choices]
@@ -161,6 +166,8 @@ def start_or_resume(client, routes: Routes, slug: str, record=None) -> Page:
             (f for f in forms if routes.which(form_action(f, page.url), "POST")[0] == "quiz_intro"),
             None,
         ) or next((f for f in forms if "start" in f.text.lower()), None)
+        if start is None and kind == "quiz_intro" and page.status == 200:
+            raise RetakeWaits(f"retake waits for Oefen je fouten on {page.url}")
         if start is None:
             raise FlowError(f"no start form on {page.url} (status {page.status})")
         data = [(f.name, f.value) for f in start.fields if f.name and f.tag == "input"]

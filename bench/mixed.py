@@ -10,7 +10,7 @@ import threading
 import time
 
 from . import dataset
-from .flow import Routes, answer_form, fill, form_action, start_or_resume
+from .flow import RetakeWaits, Routes, answer_form, fill, form_action, start_or_resume
 from .sessions import login
 from .web import HttpClient, parse
 
@@ -26,6 +26,7 @@ class Stats:
         self.latencies: dict[str, list[float]] = {}
         self.errors: list[str] = []
         self.hand_ins = 0
+        self.retakes_waiting = 0  # quiz pages that first asked for Oefen je fouten
 
     def add(self, step: str, page, expect=(200,)) -> None:
         # The request itself, then the page its redirect leads to, each timed on its own.
@@ -60,7 +61,12 @@ def _learner(base, routes: Routes, session, deadline, stats: Stats, seed: int, t
             page = client.get(routes.url("lesson", slug=slug))
             stats.add("read lesson (GET)", page)
             think()
-            page = start_or_resume(client, routes, slug, record=stats.add)
+            try:
+                page = start_or_resume(client, routes, slug, record=stats.add)
+            except RetakeWaits:
+                with stats.lock:
+                    stats.retakes_waiting += 1
+                continue
             for _ in range(30):
                 if time.monotonic() >= deadline:
                     return
@@ -149,6 +155,7 @@ def run(
         "requests": len(every),
         "rps": round(len(every) / elapsed, 1),
         "hand_ins": stats.hand_ins,
+        "retakes_waiting": stats.retakes_waiting,
         "errors": len(stats.errors),
         "error_samples": sorted(set(stats.errors))[:10],
         "p50_ms": _pct(every, 50),
@@ -166,7 +173,8 @@ def run(
     }
     log(
         f"    {result['requests']} requests ({result['rps']}/s), {result['hand_ins']} hand-ins, "
-        f"{result['errors']} errors, p95 {result['p95_ms']:.0f} ms"
+        f"{result['errors']} errors, p95 {result['p95_ms']:.0f} ms; "
+        f"{result['retakes_waiting']} times a retake first asked for Oefen je fouten"
     )
     for sample in result["error_samples"]:
         log(f"    ! {sample}")

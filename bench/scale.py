@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from . import dataset, mixed, scaledata, server
-from .flow import FlowError, Routes, answer_form, fill, form_action, start_or_resume
+from .flow import FlowError, RetakeWaits, Routes, answer_form, fill, form_action, start_or_resume
 from .inprocess import Counter, make_app
 from .scenarios import _hand_in_lines, client_for
 from .sessions import login
@@ -161,7 +161,10 @@ def _learner(base, routes, session, stop: threading.Event, stats, seed: int) -> 
         try:
             stats.add("read lesson (GET)", client.get(routes.url("lesson", slug=slug)))
             think()
-            page = start_or_resume(client, routes, slug, record=stats.add)
+            try:
+                page = start_or_resume(client, routes, slug, record=stats.add)
+            except RetakeWaits:  # a learner goes on with another module
+                continue
             for _ in range(30):
                 if stop.is_set() or routes.which(page.url)[0] != "question":
                     break
