@@ -16,8 +16,8 @@ that together reach a cell (a person added to a team while the team gets a modul
 after the other, the second seeing the first. A cell that nothing reaches any more keeps
 its row with an empty Deadline (not shown); a user's cells go with the user.
 
-Also ix_users_sort on users (lower(name), email, id): Voortgang's order, so a page of
-people is read in order from the index instead of sorting everyone.
+Also, on PostgreSQL, ix_users_sort on users (lower(name), email, id): Voortgang's order,
+so a page of people is read in order from the index instead of sorting everyone.
 
 Revision ID: 0011
 Revises: 0010
@@ -199,8 +199,10 @@ def upgrade():
         sa.PrimaryKeyConstraint("user_id", "module_slug", name=op.f("pk_report_cells")),
     )
     op.execute(BACKFILL)
-    # Voortgang's order (lower(name), email, id): a page of people read from the index.
-    op.create_index("ix_users_sort", "users", [sa.text("lower(name)"), "email", "id"])
+    if op.get_bind().dialect.name == "postgresql":
+        # Voortgang's order (lower(name), email, id): a page of people read from the index.
+        # Not on SQLite: its planner would then walk it for the whole CSV, 3x slower.
+        op.create_index("ix_users_sort", "users", [sa.text("lower(name)"), "email", "id"])
     if op.get_bind().dialect.name == "postgresql":
         for table, body in PG_FUNCTIONS.items():
             op.execute(
@@ -228,5 +230,6 @@ def downgrade():
     else:
         for table, event, *_ in SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_report_cells_{event}")
-    op.drop_index("ix_users_sort", table_name="users")
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index("ix_users_sort", table_name="users")
     op.drop_table("report_cells")
