@@ -11,24 +11,16 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from klantwijs.core.db import db
 from klantwijs.models import Answer, Attempt, utcnow
-from tests.conftest import DATA, ROOT
+from tests.conftest import DATA
 from tests.learner_helpers import answer_form, load, question_url, start
-from tests.trust_helpers import Http, add_user
+from tests.trust_helpers import Http, add_user, gunicorn, together
 
 SECRET_KEY = "integrity-races-secret"  # the server's and the test app's: answer_form needs it
 RIGHT = {  # a fully right response per type, as content ids
@@ -147,16 +139,9 @@ def test_start_returns_the_exam_another_request_just_started(client, learner, ap
 # --- Against a real server ----------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(migrated, tmp_path_factory):
     """gunicorn on the test database with the fixture content; yields (url, log path)."""
-    port = _free_port()
     log = tmp_path_factory.mktemp("gunicorn-races") / "gunicorn.log"
     env = {
         **os.environ,
@@ -168,38 +153,8 @@ def server(migrated, tmp_path_factory):
         "RATELIMIT_STORAGE_URI": "memory://",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [
-                str(gunicorn),
-                *("-w", "4", "-k", "gthread", "--threads", "4"),
-                *("-b", f"127.0.0.1:{port}", "--access-logfile", "-", "--timeout", "60"),
-                "app:app",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if Http(url).get("/inloggen", timeout=2).status == 200:
-                break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"gunicorn did not start:\n{log.read_text()[-3000:]}")
-        time.sleep(0.2)
-    yield url, log
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    with gunicorn(env, log) as url:
+        yield url, log
 
 
 @pytest.fixture
@@ -213,18 +168,6 @@ def live(server, make_app):
     fresh = log.read_text(errors="replace")[seen:]
     assert "Traceback" not in fresh and "database is locked" not in fresh, fresh[-3000:]
     assert not re.search(r'" 5\d\d ', fresh), fresh[-3000:]
-
-
-def together(n: int, work) -> list:
-    """Run work(i) in n threads that leave a barrier at the same moment."""
-    barrier = threading.Barrier(n, timeout=60)
-
-    def run(i):
-        barrier.wait()
-        return work(i)
-
-    with ThreadPoolExecutor(n) as pool:
-        return list(pool.map(run, range(n)))
 
 
 def _learner(url, app, email: str) -> Http:

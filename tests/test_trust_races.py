@@ -11,13 +11,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import signal
-import socket
-import subprocess
-import sys
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -25,9 +18,9 @@ import sqlalchemy as sa
 
 from klantwijs.core.db import db
 from klantwijs.models import Answer, Attempt, User
-from tests.conftest import DATA, PASSWORD, ROOT, csrf_token_from
+from tests.conftest import DATA, PASSWORD, csrf_token_from
 from tests.learner_helpers import answer_form
-from tests.trust_helpers import Http, add_user
+from tests.trust_helpers import Http, add_user, gunicorn, together
 
 pytestmark = pytest.mark.slow
 
@@ -53,18 +46,11 @@ def _redis():
         return None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
-    def __init__(self, url: str, log: Path, process: subprocess.Popen, redis_client):
+    def __init__(self, url: str, log: Path, redis_client):
         self.url = url
         self.source = SOURCE
         self.log = log
-        self.process = process
         self.redis = redis_client
         self._seen = 0
 
@@ -98,7 +84,6 @@ def server(migrated, tmp_path_factory):
     redis_client = _redis()
     if redis_client is None and os.environ.get("CI") == "true":
         pytest.fail("CI=true but Redis on 127.0.0.1:6379 is not reachable")
-    port = _free_port()
     log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
     env = {
         **os.environ,
@@ -111,38 +96,8 @@ def server(migrated, tmp_path_factory):
         # No PASSWORD_HASH_METHOD: the server hashes with scrypt, as in production, so the
         # registrations raced here overlap for the length of a real hash.
     }
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [
-                str(gunicorn),
-                *("-w", "4", "-k", "gthread", "--threads", "4"),
-                *("-b", f"127.0.0.1:{port}", "--access-logfile", "-", "--timeout", "60"),
-                "app:app",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if Http(url, source=SOURCE).get("/inloggen", timeout=2).status == 200:
-                break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"gunicorn did not start:\n{log.read_text()[-3000:]}")
-        time.sleep(0.2)
-    yield Server(url, log, process, redis_client)
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    with gunicorn(env, log, source=SOURCE) as url:
+        yield Server(url, log, redis_client)
 
 
 @pytest.fixture
@@ -153,18 +108,6 @@ def live(server, make_app):
     server.new_log()
     yield server, app
     server.assert_clean_log()
-
-
-def together(n: int, work) -> list:
-    """Run work(i) in n threads that start at the same moment; return the results."""
-    barrier = threading.Barrier(n, timeout=30)
-
-    def run(i):
-        barrier.wait()
-        return work(i)
-
-    with ThreadPoolExecutor(n) as pool:
-        return list(pool.map(run, range(n)))
 
 
 def _register_data(client: Http, email: str, name: str) -> dict:

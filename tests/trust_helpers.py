@@ -14,17 +14,27 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 import sqlalchemy as sa
 
 from klantwijs.accounts.passwords import hash_password
 from klantwijs.core.db import db
 from klantwijs.models import Attempt, Invitation, Membership, Team, TeamLead, User, utcnow
-from tests.conftest import PASSWORD, csrf_token_from, empty_tables, log_in
+from tests.conftest import PASSWORD, ROOT, csrf_token_from, empty_tables, log_in
 
 ROLES = ("anonymous", "learner", "other", "hr", "admin", "lead", "other_lead")
 STATE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -490,3 +500,66 @@ class Http:
 
     def login(self, email: str, password: str = PASSWORD) -> Page:
         return log_in(self, email, password)
+
+
+# --- A real server for the race tests ---------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(env: dict, log: Path, source: str | None = None):
+    """gunicorn (4 workers × 4 threads, as in production) serving app:app from the project
+    root with this environment, its output in `log`; yields its URL once /inloggen answers.
+    `source`: the client address the readiness check claims (Http's `source`)."""
+    port = free_port()
+    program = Path(sys.executable).parent / "gunicorn"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [
+                str(program),
+                *("-w", "4", "-k", "gthread", "--threads", "4"),
+                *("-b", f"127.0.0.1:{port}", "--access-logfile", "-", "--timeout", "60"),
+                "app:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if Http(url, source=source).get("/inloggen", timeout=2).status == 200:
+                break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"gunicorn did not start:\n{log.read_text()[-3000:]}")
+        time.sleep(0.2)
+    try:
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def together(n: int, work, timeout: float = 60) -> list:
+    """Run work(i) in n threads that leave a barrier at the same moment; the results."""
+    barrier = threading.Barrier(n, timeout=timeout)
+
+    def run(i):
+        barrier.wait()
+        return work(i)
+
+    with ThreadPoolExecutor(n) as pool:
+        return list(pool.map(run, range(n)))
