@@ -57,7 +57,12 @@ def shown_question(app, attempt_id: int, number: int):
 
 def answer_form(app, attempt_id: int, number: int, right: bool = True, go="volgende") -> dict:
     """Form data for a fully right (or fully wrong) answer to one question."""
-    shown = shown_question(app, attempt_id, number)
+    return form_for(shown_question(app, attempt_id, number), right, go)
+
+
+def form_for(shown, right: bool = True, go="volgende") -> dict:
+    """Form data for a fully right (or fully wrong) answer to a question as shown (its
+    options' values and, for ordering, its starting order): exams and Herhalen alike."""
     q = shown.question
     data: dict = {"ga": go}
     if q.type == "ordering":

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from klantwijs.core.db import db
 from klantwijs.learning.draw import show
 from klantwijs.models import ReviewCard, ReviewSession
+from tests.learner_helpers import form_for
 
 SESSION_URL = re.compile(r"/herhalen/(\d+)/vraag/(\d+)")
 
@@ -35,19 +36,7 @@ def review_form(app, session_id: int, number: int, right: bool = True) -> dict:
     session = session_row(app, session_id)
     item = session.items[number - 1]
     question = app.extensions["course"].get(item["module"]).quiz.by_id[item["question"]]
-    shown = show(question, app.secret_key, -session.id, session.seed)
-    data: dict = {"ga": "controleer"}
-    if question.type == "ordering":
-        correct = list(question.correct_order)
-        wrong = [correct[::-1], correct[1:] + correct[:1], [correct[1], correct[0], *correct[2:]]]
-        order = correct if right else next(w for w in wrong if w != shown.start_order)
-        value_of = {it.id: value for value, it in shown.items}
-        for place, step_id in enumerate(order, 1):
-            data[f"plaats-{value_of[step_id]}"] = str(place)
-    else:
-        wanted = [(v, o) for v, o in shown.items if o.correct == right]
-        data["antwoord"] = [v for v, _ in wanted] if question.type == "multi" else wanted[0][0]
-    return data
+    return form_for(show(question, app.secret_key, -session.id, session.seed), right, "controleer")
 
 
 def review_all(client, app, session_id: int, right=True, wrong_numbers=()) -> None:
