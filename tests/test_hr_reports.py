@@ -342,8 +342,12 @@ def test_matrix_pages_by_hundred_but_totals_count_everyone(client, hr, populate)
     assert len(re.findall(r'href="/beheer/medewerkers/\d+"', first.text)) == 100
     assert '<th scope="row">Alfa: de testmethode</th>' + totals_cells(76) in first.text
     assert '<th scope="row">Bèta: nog een methode</th>' + totals_cells(75) in first.text
+    assert 'href="/beheer/voortgang?pagina=2">Volgende</a>' in first.text
+    assert ">Vorige</a>" not in first.text
     second = client.get("/beheer/voortgang?pagina=2")
     assert "pagina 2 van 2" in second.text and "Vorige" in second.text
+    assert 'href="/beheer/voortgang?pagina=1">Vorige</a>' in second.text
+    assert ">Volgende</a>" not in second.text
     beyond = client.get("/beheer/voortgang?pagina=99")
     assert "pagina 2 van 2" in beyond.text
     rows = csv_rows(client.get("/beheer/voortgang.csv"))

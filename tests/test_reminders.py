@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from klantwijs.core.db import db
-from klantwijs.models import AuditEntry, Notice, ReminderSent, User
+from klantwijs.models import Assignment, AuditEntry, Membership, Notice, ReminderSent, Team, User
 from tests.hr_helpers import TODAY, Inbox, audit_actions, count, free_port, smtp_server
 
 
@@ -430,3 +430,29 @@ def test_stuur_nu_for_an_unknown_person_is_404(mail_app, login_as):
     client = mail_app.test_client()
     login_as("hr", client)
     assert client.post("/beheer/herinneringen/999999/stuur-nu").status_code == 404
+
+
+def test_herinneringen_pages_by_hundred_and_keeps_the_day(mail_app, login_as):
+    app = mail_app
+    with app.app_context():
+        people = [User(email=f"p{n:03d}@example.nl", name=f"Persoon {n:03d}") for n in range(105)]
+        db.session.add_all(people)
+        db.session.commit()
+        ids = [p.id for p in people]
+    with app.app_context():
+        team = Team(name="Allemaal")
+        db.session.add(team)
+        db.session.flush()
+        db.session.add_all(Membership(user_id=i, team_id=team.id) for i in ids)
+        db.session.add(
+            Assignment(module_slug="alpha", team_id=team.id, due_date=TODAY + dt.timedelta(days=1))
+        )
+        db.session.commit()
+    client = app.test_client()
+    login_as("hr", client)
+    first = client.get("/beheer/herinneringen?dag=morgen").text
+    assert "105 medewerker(s) krijgen morgen een herinnering (pagina 1 van 2)" in first
+    assert 'href="/beheer/herinneringen?pagina=2&amp;dag=morgen">Volgende</a>' in first
+    second = client.get("/beheer/herinneringen?dag=morgen&pagina=2").text
+    assert 'href="/beheer/herinneringen?pagina=1&amp;dag=morgen">Vorige</a>' in second
+    assert ">Volgende</a>" not in second
