@@ -4,7 +4,8 @@ A module reaches a person directly or through a team they are in. When it reache
 than once, the earliest deadline counts (ties: the oldest assignment), and the shortest
 validity of any of them (recertification, validity.py: a mandatory renewal is never lost to
 an assignment without one). Mijn cursus, the reminders and the Voortgang report all read
-assignments through this module.
+assignments through this module; Voortgang's totals read the same rule as kept in
+report_cells by the triggers of migration 0011 (ops/backup_json.py REPORT_CELLS rebuilds it).
 """
 
 from __future__ import annotations
@@ -54,21 +55,6 @@ def assigned_select(user_ids: sa.Select | None = None) -> sa.Select:
         direct = direct.where(Assignment.user_id.in_(user_ids))
         via_team = via_team.where(Membership.user_id.in_(user_ids))
     return sa.union_all(direct, via_team)
-
-
-def earliest_due_select(assigned: sa.Subquery) -> sa.Subquery:
-    """The same rule in SQL, for aggregates: (user_id, module_slug, due_date, valid_months)
-    per person and module, the earliest deadline and the shortest validity winning."""
-    return (
-        sa.select(
-            assigned.c.user_id,
-            assigned.c.module_slug,
-            sa.func.min(assigned.c.due_date).label("due_date"),
-            sa.func.min(assigned.c.valid_months).label("valid_months"),
-        )
-        .group_by(assigned.c.user_id, assigned.c.module_slug)
-        .subquery("due")
-    )
 
 
 def pick_earliest(rows) -> dict[tuple[int, str], Assigned]:
