@@ -14,7 +14,7 @@ from klantwijs.course import get_course
 from klantwijs.hr.reports import facts, matrix, stream
 from klantwijs.hr.reports.csv import csv_chunks, report_csv
 from klantwijs.learning.status import Status
-from klantwijs.models import Membership, Team, User
+from klantwijs.models import Assignment, Membership, Team, User
 from tests.hr_helpers import TODAY
 
 PAST, FUTURE = TODAY - dt.timedelta(days=3), TODAY + dt.timedelta(days=9)
@@ -203,3 +203,46 @@ def test_the_csv_is_read_in_batches(app, every_case, count_statements):
             sa.event.remove(db.engine, "before_execute", record)
     assert len(lines) > 16 and len(seen) == 1
     assert any(o.get("yield_per") == stream.STREAM_BATCH for o in seen_options)
+
+
+def test_sql_statuses_with_a_validity_match_the_python_rule(
+    app, make_user, make_team, make_assignment, make_attempt
+):
+    """Recertification (learning/validity.py): cells with a validity take the long form of the
+    SQL rule. Passes still valid, run out within the renewal window, run out past it with the
+    Deadline gone, and never passed; next to cells without a validity."""
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    people = [make_user(email=f"v{n}@example.nl", name=f"Vera {n}") for n in range(6)]
+    team = make_team("Hercertificering", members=people)
+    make_assignment("alpha", team_id=team, due=PAST)
+    make_assignment("beta", team_id=team, due=FUTURE)
+    with app.app_context():
+        for assignment in db.session.scalars(
+            sa.select(Assignment).where(Assignment.module_slug == "alpha")
+        ):
+            assignment.valid_months = 6
+        db.session.commit()
+    ages = [10, 170, 190, 215, 400, None]  # days since the pass (None: never passed)
+    for person, age in zip(people, ages, strict=True):
+        if age is not None:
+            make_attempt(person.id, slug="alpha", when=now - dt.timedelta(days=age))
+            make_attempt(person.id, slug="beta", when=now - dt.timedelta(days=age))
+    cells, totals = _cells_by_python(app)
+    with app.app_context():
+        page = matrix.build_report_page(get_course(), TODAY, 1, 1000)
+        assert {m: (t.assigned, t.passed, t.late) for m, t in page.report.totals.items()} == totals
+        found = {
+            (slug, status): n
+            for slug, counts in page.status_counts.items()
+            for status, n in counts.items()
+        }
+        expected: dict = {}
+        for (_, slug), shown in cells.items():
+            expected[(slug, shown)] = expected.get((slug, shown), 0) + 1
+        assert found == expected
+        for status in Status:
+            wanted = {uid for (uid, _), shown in cells.items() if shown == status.slug}
+            filtered = matrix.build_report_page(get_course(), TODAY, 1, 1000, status=status.slug)
+            assert {r.user_id for r in filtered.report.rows} == wanted, status
+    shown_alpha = {shown for (_, slug), shown in cells.items() if slug == "alpha"}
+    assert {Status.PASSED.slug, Status.EXPIRED.slug, Status.OVERDUE.slug} <= shown_alpha
