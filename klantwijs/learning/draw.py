@@ -59,6 +59,12 @@ class Shown:
     def start_order(self) -> list[str]:
         return [item.id for _, item in self.items]
 
+    def chosen(self, response) -> set[str]:
+        """The values of the items a stored response names (a content id or a list of them),
+        for marking them chosen again on the page."""
+        ids = [] if response is None else response if isinstance(response, list) else [response]
+        return {value for value, item in self.items if item.id in ids}
+
 
 def show(question: Question, secret: str, attempt_id: int, seed: int) -> Shown:
     """Build the shown form of a question for one attempt."""

@@ -181,7 +181,7 @@ def question(attempt_id: int, number: int):
         answers = progress.answers_of(attempt)
     saved = answers.get(question.id)
     response = saved.response if saved else None
-    chosen = {value for value, item in shown.items if item.id in _as_list(response)}
+    chosen = shown.chosen(response)
     feedback = retry = None
     if practice and saved and saved.final:  # right, or wrong twice: explained in full
         feedback = progress.review_answer(number, question, saved)
@@ -203,12 +203,6 @@ def question(attempt_id: int, number: int):
         retry=retry,
         error=error,
     ), status
-
-
-def _as_list(response) -> list:
-    if response is None:
-        return []
-    return response if isinstance(response, list) else [response]
 
 
 def _save_and_go(attempt, module, number, question, response, go):

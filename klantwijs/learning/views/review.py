@@ -120,7 +120,7 @@ def question(session_id: int, number: int):
             status = 422 if isinstance(problem, MistakenAnswer) else 400
             if status == 400:
                 response = None
-    chosen = {value for value, it in shown.items if it.id in _as_list(response)}
+    chosen = shown.chosen(response)
     return render_template(
         "review/question.html",
         question=question,
@@ -130,12 +130,6 @@ def question(session_id: int, number: int):
         error=error,
         **page,
     ), status
-
-
-def _as_list(response) -> list:
-    if response is None:
-        return []
-    return response if isinstance(response, list) else [response]
 
 
 @bp.get("/herhalen/<int:session_id>/klaar")
