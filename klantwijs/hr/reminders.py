@@ -260,31 +260,20 @@ def _record(
         )
     now = utcnow()
     by = actor.id if actor else None
+
+    def notice(d, **outcome) -> Notice:
+        return Notice(
+            user_id=d.user.id,
+            kind=NoticeKind.REMINDER.value,
+            items=_items(d),
+            created_by_id=by,
+            tries=1,
+            **outcome,
+        )
+
     db.session.add_all(
-        [
-            Notice(
-                user_id=d.user.id,
-                kind=NoticeKind.REMINDER.value,
-                items=_items(d),
-                created_by_id=by,
-                sent_at=now,
-                tries=1,
-                error="",
-            )
-            for d in sent
-        ]
-        + [
-            Notice(
-                user_id=d.user.id,
-                kind=NoticeKind.REMINDER.value,
-                items=_items(d),
-                created_by_id=by,
-                failed_at=now,
-                tries=1,
-                error=error[:500],
-            )
-            for d, error in failed
-        ]
+        [notice(d, sent_at=now, error="") for d in sent]
+        + [notice(d, failed_at=now, error=error[:500]) for d, error in failed]
     )
     db.session.commit()
 
