@@ -19,6 +19,7 @@ from klantwijs.core.db import db
 from klantwijs.core.dutch import local_today
 from klantwijs.core.extensions import limiter
 from klantwijs.models import Answer, Assignment, Attempt, LessonView, Membership, Team, User, utcnow
+from tests.hr_helpers import smtp_server
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent
@@ -322,6 +323,15 @@ def make_view(app):
             db.session.commit()
 
     return build
+
+
+@pytest.fixture
+def mail_app(make_app):
+    """An app that sends mail to a real SMTP server on localhost; its mails in `app.inbox`."""
+    with smtp_server() as (port, inbox):
+        app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, BASE_URL="https://leren.example.nl")
+        app.inbox = inbox
+        yield app
 
 
 # --- Browser layer -------------------------------------------------------------------------

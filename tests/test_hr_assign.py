@@ -215,14 +215,6 @@ def test_add_members_uses_the_same_picker(client, app, hr, make_team):
 # --- E-mail when a module is assigned ----------------------------------------------------------
 
 
-@pytest.fixture
-def mail_app(make_app):
-    with smtp_server() as (port, inbox):
-        app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, BASE_URL="https://leren.example.nl")
-        app.inbox = inbox
-        yield app
-
-
 def assign(client, **data):
     form = {"due_date": NEXT_WEEK.isoformat(), "actie": "toewijzen", **data}
     return client.post("/beheer/toewijzingen/nieuw", data=form, follow_redirects=True)

@@ -17,7 +17,7 @@ from klantwijs.learning import validity
 from klantwijs.learning.status import Status
 from klantwijs.models import Assignment, Attempt, AttemptKind, ReminderSent
 from tests.conftest import log_in
-from tests.hr_helpers import audit_actions, count, smtp_server
+from tests.hr_helpers import audit_actions, count
 from tests.learner_helpers import take_quiz
 
 UTC = dt.UTC
@@ -49,14 +49,6 @@ def home_card(page: str, title: str) -> str:
         r'<li class="module-card[^"]*">\s*<h2><a[^>]*>' + title + r".*?</li>", page, re.S
     )
     return found.group(0) if found else ""
-
-
-@pytest.fixture
-def mail_app(make_app):
-    with smtp_server() as (port, inbox):
-        app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, BASE_URL="https://leren.example.nl")
-        app.inbox = inbox
-        yield app
 
 
 def test_add_months_keeps_the_day_or_takes_the_months_last():

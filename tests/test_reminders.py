@@ -18,14 +18,6 @@ def run(app, *args):
     return app.test_cli_runner().invoke(args=["reminders", "send", *args])
 
 
-@pytest.fixture
-def mail_app(make_app):
-    with smtp_server() as (port, inbox):
-        app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, BASE_URL="https://leren.example.nl")
-        app.inbox = inbox
-        yield app
-
-
 def test_sends_once_a_day_to_who_is_due_or_late_and_not_passed(
     mail_app, make_user, make_team, make_assignment, make_attempt
 ):

@@ -4,7 +4,6 @@ before sending, released when the mail fails). Against a real SMTP server (aiosm
 
 import datetime as dt
 
-import pytest
 import sqlalchemy as sa
 
 from klantwijs.core.db import db
@@ -19,14 +18,6 @@ def run(app, day: dt.date, *args):
     return app.test_cli_runner().invoke(
         args=["reminders", "send", "--today", day.isoformat(), *args]
     )
-
-
-@pytest.fixture
-def mail_app(make_app):
-    with smtp_server() as (port, inbox):
-        app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, BASE_URL="https://leren.example.nl")
-        app.inbox = inbox
-        yield app
 
 
 def nudges(app) -> list[tuple[str, str]]:
