@@ -40,13 +40,25 @@ def _normal(row) -> tuple:
     """One row with booleans and times the same on both databases."""
     values = list(row)
     values[4], values[5] = bool(values[4]), bool(values[5])
-    for i in (2,):
-        if isinstance(values[i], str):
-            values[i] = dt.date.fromisoformat(values[i])
+    if isinstance(values[2], str):  # SQLite's raw SELECT gives dates and times as text
+        values[2] = dt.date.fromisoformat(values[2])
     for i in (6, 7):
         if isinstance(values[i], str):
             values[i] = dt.datetime.fromisoformat(values[i])
     return tuple(values)
+
+
+def started(user_id: int, slug: str, kind: str = "exam") -> Attempt:
+    """A new, open attempt (not yet added to the session)."""
+    return Attempt(
+        user_id=user_id,
+        module_slug=slug,
+        kind=kind,
+        content_version="t",
+        seed=1,
+        question_ids=[],
+        max_score=5,
+    )
 
 
 def kept() -> set[tuple]:
@@ -117,24 +129,8 @@ def test_every_kind_of_change_keeps_the_cells_right(app, make_user, hr_user):
         db.session.add(LessonView(user_id=anna.id, module_slug="alpha"))
         db.session.commit()
         assert_fresh("a lesson is read")
-        exam = Attempt(
-            user_id=anna.id,
-            module_slug="alpha",
-            kind="exam",
-            content_version="t",
-            seed=1,
-            question_ids=[],
-            max_score=5,
-        )
-        practice = Attempt(
-            user_id=bert.id,
-            module_slug="beta",
-            kind="practice",
-            content_version="t",
-            seed=1,
-            question_ids=[],
-            max_score=5,
-        )
+        exam = started(anna.id, "alpha")
+        practice = started(bert.id, "beta", kind="practice")
         db.session.add_all([exam, practice])
         db.session.commit()
         assert_fresh("an exam and a practice round started")
@@ -177,10 +173,8 @@ def test_random_changes_keep_the_cells_right(app, make_user):
     today = local_today()
     slugs = ["alpha", "beta"]
     with app.app_context():
-        team_ids = []
-        for n in range(3):
-            db.session.add(Team(name=f"Team {n}"))
-            db.session.flush()
+        db.session.add_all(Team(name=f"Team {n}") for n in range(3))
+        db.session.flush()
         team_ids = list(db.session.scalars(sa.select(Team.id)))
         db.session.commit()
         for step in range(200):
@@ -234,17 +228,7 @@ def test_random_changes_keep_the_cells_right(app, make_user):
                     Attempt.submitted_at.is_(None),
                 )
             ):
-                db.session.add(
-                    Attempt(
-                        user_id=person,
-                        module_slug=slug,
-                        kind="exam",
-                        content_version="t",
-                        seed=1,
-                        question_ids=[],
-                        max_score=5,
-                    )
-                )
+                db.session.add(started(person, slug))
             elif kind == "hand_in":
                 open_ = db.session.scalars(
                     sa.select(Attempt).where(Attempt.submitted_at.is_(None))
