@@ -138,13 +138,7 @@ def run_database(name: str, url: str, tree: Path, args, spec) -> dict:
     out["queries"] = inprocess.count_queries(url, spec, log)
     log("  page weight:")
     out["weights"] = inprocess.page_weights(url, log)
-    env = {
-        "SECRET_KEY": dataset.SECRET_KEY,
-        "DATABASE_URL": url,
-        "SESSION_COOKIE_SECURE": "0",
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "PYTHONPATH": str(tree),
-    }
+    env = server.app_env(url, tree)
     app_log = RESULTS / f"gunicorn-app-{name}.log"
     hello = server.Gunicorn(
         "bench.hello:app",

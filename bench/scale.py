@@ -398,13 +398,7 @@ def run(people: int, tree: Path, args, log) -> dict:
     for k, v in out["statements"].items():
         log(f"    {k}: {v['1000']} vs {v[str(people)]}")
     scaledata.drop(SMALL_DB)
-    env = {
-        "SECRET_KEY": dataset.SECRET_KEY,
-        "DATABASE_URL": url,
-        "SESSION_COOKIE_SECURE": "0",
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "PYTHONPATH": str(tree),
-    }
+    env = server.app_env(url, tree)
     app = make_app(url)
     routes = Routes.discover(app)
     page_list = pages(app, team_id)

@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+from . import dataset
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # Two workers for two cores; gthread so that keep-alive connections work (sync workers close
@@ -34,6 +36,17 @@ GUNICORN_ARGS = [
 
 def describe() -> str:
     return "gunicorn " + " ".join(GUNICORN_ARGS)
+
+
+def app_env(url: str, tree: Path) -> dict[str, str]:
+    """The app's environment under gunicorn: the bench database, the measured tree."""
+    return {
+        "SECRET_KEY": dataset.SECRET_KEY,
+        "DATABASE_URL": url,
+        "SESSION_COOKIE_SECURE": "0",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "PYTHONPATH": str(tree),
+    }
 
 
 def free_port() -> int:
