@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from klantwijs.core.db import db
-from klantwijs.models import Assignment, Role, TeamLead, User
+from klantwijs.models import Assignment, Membership, Role, Team, TeamLead, User
 from tests.browser.helpers import assert_accessible, log_in, small_tap_targets
 from tests.hr_helpers import TODAY
 
@@ -320,3 +320,31 @@ def test_voortgang_prints_with_its_pictures(desktop_page, beheer_world):
     assert not page.locator(".beheer-nav").is_visible()
     assert not page.get_by_role("button", name="Filteren").is_visible()
     assert page.locator("table.totals").is_visible()  # the text alternative prints too
+
+
+def test_paged_lists_fit_a_phone(phone_page, app, make_user):
+    """Voortgang and Herinneringen past a hundred people: the Vorige / Volgende links (one
+    pager macro) on a phone."""
+    hr = make_user(name="Hanna HR", email="hanna@example.nl", role="hr")
+    with app.app_context():
+        people = [User(email=f"p{n:03d}@example.nl", name=f"Persoon {n:03d}") for n in range(105)]
+        db.session.add_all(people)
+        db.session.flush()
+        team = Team(name="Allemaal")
+        db.session.add(team)
+        db.session.flush()
+        db.session.add_all(Membership(user_id=p.id, team_id=team.id) for p in people)
+        db.session.add(
+            Assignment(module_slug="alpha", team_id=team.id, due_date=TODAY + dt.timedelta(days=1))
+        )
+        db.session.commit()
+    page = phone_page
+    log_in(page, hr.email, tap=True)
+    for url in ("/beheer/voortgang", "/beheer/herinneringen?dag=morgen"):
+        page.goto(url)
+        page.get_by_role("link", name="Volgende").tap()
+        page.wait_for_url("**pagina=2**")
+        assert page.get_by_role("link", name="Vorige").is_visible()
+        nothing_sideways(page, page.url)
+        assert small_tap_targets(page) == [], page.url
+        assert_accessible(page)
