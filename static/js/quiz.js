@@ -24,6 +24,7 @@
 
   function tell(message, problem, link) {
     if (!statusLine) return;
+    statusLine.classList.remove('visually-hidden');
     statusLine.textContent = message;
     if (link) {
       var a = document.createElement('a');
@@ -47,6 +48,9 @@
     box.focus({ preventScroll: true });
     var heading = box.querySelector('h2, h3');
     if (statusLine && heading) {
+      /* Heard, not shown: the verdict is on screen already, and a line appearing now would push
+         the buttons down under a thumb about to tap one. */
+      statusLine.classList.add('visually-hidden');
       window.setTimeout(function () { statusLine.textContent = heading.textContent.replace(/\s+/g, ' ').trim(); }, 100);
     }
   }

@@ -41,3 +41,21 @@ def small_tap_targets(
             .map(el => el.outerHTML.slice(0, 120))""",
         selector,
     )
+
+
+def layout_shifts(page, settle_ms=400) -> list[str]:
+    """What moved on screen after the page was drawn, once `settle_ms` has passed (Chromium's
+    layout-shift entries). Shifts soon after a tap count too: the tap that opened the page is
+    no reason for its buttons to move under the next one."""
+    return page.evaluate(
+        """(settle) => new Promise(done => {
+            const moved = [];
+            new PerformanceObserver(list => {
+                for (const e of list.getEntries()) {
+                    for (const s of e.sources || []) moved.push((s.node && s.node.outerHTML || '?').slice(0, 80));
+                }
+            }).observe({type: 'layout-shift', buffered: true});
+            setTimeout(() => done(moved), settle);
+        })""",
+        settle_ms,
+    )

@@ -24,7 +24,12 @@ from werkzeug.serving import make_server
 from klantwijs.core.db import db
 from klantwijs.models import Attempt, User, utcnow
 from tests import learner_helpers
-from tests.browser.helpers import assert_accessible, assert_no_sideways_scroll, log_in
+from tests.browser.helpers import (
+    assert_accessible,
+    assert_no_sideways_scroll,
+    layout_shifts,
+    log_in,
+)
 from tests.browser.test_learner_browser import RIGHT, WRONG, answer, next_question, take_quiz
 from tests.conftest import PASSWORD
 
@@ -135,6 +140,27 @@ def test_the_verdict_after_controleer_is_in_view_and_a_wrong_pick_not_green(
     expect(wrong_line).to_contain_text("Fout")  # marked with text and a mark, not colour only
     assert_accessible(page)
     assert_no_sideways_scroll(page)
+
+
+def test_the_announced_verdict_moves_nothing_on_screen(phone, app, make_user, make_attempt):
+    """The verdict is read out a moment after the page opens; that must not push the buttons
+    down under a thumb about to tap Volgende (a tap then lands on the text above it)."""
+    page = phone()
+    user = make_user()
+    log_in(page, user.email, tap=True)
+    failed_exam(page, app, make_attempt, user)
+    page.get_by_role("button", name="Oefen je fouten").first.tap()
+    page.get_by_text(re.compile(r"Oefen je fouten: vraag 1 van \d")).wait_for()
+    if "volgorde" in page.locator("legend.prompt").inner_text():  # take a choice question
+        page.goto(page.url.replace("/vraag/1", "/vraag/2"))
+    picked = WRONG[page.locator("legend.prompt").inner_text()][0]
+    for verdict in ("probeer het nog een keer", "Vraag"):  # the first and the second Controleer
+        page.get_by_label(picked, exact=True).check()
+        page.get_by_role("button", name="Controleer").tap()
+        page.locator("#uitleg h2", has_text=verdict).wait_for()
+        expect(page.locator("[data-save-status]")).to_contain_text("Fout")  # announced
+        assert layout_shifts(page) == []
+    expect(page.get_by_role("link", name="Volgende")).to_be_visible()
 
 
 # --- 3 and 4: offline, busy, one request per step --------------------------------------------
