@@ -334,7 +334,24 @@ def test_herinneringen_lists_who_gets_what_with_titles_and_deadlines(
     assert "Sanne Snel" in sent and "Verstuurd" in sent and "dagelijkse ronde" in sent
     assert "0 medewerker(s) krijgen" in page  # nothing left for today
     tomorrow = client.get("/beheer/herinneringen?dag=morgen").text
-    assert "Sanne Snel" in tomorrow[: tomorrow.index("Verstuurde herinneringen")]
+    upcoming = tomorrow[: tomorrow.index("Verstuurde herinneringen")]
+    assert "Sanne Snel" in upcoming
+    # Nothing can be sent for tomorrow yet: no Stuur nu, and no empty "Actie:" on a phone's card.
+    assert "Stuur nu" not in upcoming and 'data-label="Actie"' not in upcoming
+    assert 'data-label="Actie"' in tomorrow[len(upcoming) :]  # the sent ones can be sent again
+
+
+def test_herinneringen_without_mail_says_so_and_offers_no_send(
+    app, make_user, make_assignment, login_as
+):
+    due = make_user(name="Mila Zonder")
+    make_assignment("alpha", user_id=due.id, due=TODAY)
+    client = app.test_client()
+    login_as("hr", client)
+    page = client.get("/beheer/herinneringen").text
+    assert "E-mail is niet ingesteld (MAIL_SERVER): er gaan geen herinneringen uit." in page
+    assert "Mila Zonder" in page
+    assert "Stuur nu" not in page and 'data-label="Actie"' not in page
 
 
 def test_stuur_nu_twice_on_one_day_sends_one_mail(mail_app, make_user, make_assignment, login_as):
