@@ -118,6 +118,31 @@ def test_login_and_logout(client, make_user, auth):
     assert client.get("/wachtwoord-wijzigen").status_code == 302
 
 
+def test_an_account_without_a_password_is_not_asked_for_its_current_one(app, client, login_as):
+    """Someone who signs in with a work account has no password here: Wachtwoord wijzigen would
+    ask for one they never had. They are sent to Mijn account with a line that says why."""
+    user = login_as("learner")
+    with app.app_context():
+        db.session.get(User, user.id).password_hash = None  # as the work-account sign-in leaves it
+        db.session.commit()
+    for response in (
+        client.get("/wachtwoord-wijzigen"),
+        client.post(
+            "/wachtwoord-wijzigen",
+            data={
+                "current_password": "",
+                "password": "nieuw wachtwoord 123",
+                "password_repeat": "nieuw wachtwoord 123",
+            },
+        ),
+    ):
+        assert response.status_code == 302 and response.headers["Location"].endswith("/account")
+    page = client.get("/account").text
+    assert "Je logt in met je werkaccount" in page and "Wachtwoord wijzigen" not in page
+    with app.app_context():
+        assert db.session.get(User, user.id).password_hash is None
+
+
 @pytest.mark.parametrize(
     ("email", "password", "status", "message"),
     [

@@ -245,8 +245,10 @@ def logout():
 @login_required
 @rate_limit("10 per 10 minutes", methods=["POST"], deduct_when=_failed)
 def change_password():
-    form = ChangePasswordForm()
     user = current_account()
+    if not user.password_hash:  # signs in with a work account: there is no current password
+        return redirect(url_for("auth.account"))
+    form = ChangePasswordForm()
     form.own_words = (user.email, user.name)
     status = 200
     if form.validate_on_submit():
