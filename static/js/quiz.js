@@ -48,8 +48,7 @@
     box.focus({ preventScroll: true });
     var heading = box.querySelector('h2, h3');
     if (statusLine && heading) {
-      /* Heard, not shown: the verdict is on screen already, and a line appearing now would push
-         the buttons down under a thumb about to tap one. */
+      /* Heard only: a line shown now would move the buttons under a thumb. */
       statusLine.classList.add('visually-hidden');
       window.setTimeout(function () { statusLine.textContent = heading.textContent.replace(/\s+/g, ' ').trim(); }, 100);
     }
