@@ -92,6 +92,7 @@ def exam_rows(app, user_id: int) -> list[tuple]:
 
 def test_pass_then_due_after_the_interval_then_review_then_the_next_due_date(client, learner, app):
     with time_machine.travel(T0.replace(tzinfo=UTC), tick=False) as clock:
+        log_in(client, learner.email)  # the fixture's cookie is signed after T0
         take_quiz(client, app, "alpha", right=True)
         cards = cards_of(app, learner.id)
         assert len(cards) == 4  # the exam's questions, each right: due in 2 days
@@ -131,6 +132,7 @@ def test_a_wrong_review_explains_the_answer_and_brings_the_question_back_sooner(
     client, learner, app
 ):
     with time_machine.travel(T0.replace(tzinfo=UTC), tick=False) as clock:
+        log_in(client, learner.email)  # the fixture's cookie is signed after T0
         take_quiz(client, app, "alpha", right=True)
         clock.move_to(dt.datetime(2026, 12, 3, 9, 0, tzinfo=UTC))
         log_in(client, learner.email)
@@ -188,6 +190,7 @@ def test_a_review_session_asks_the_longest_due_questions_up_to_its_size(
 
 def test_answering_the_same_question_twice_records_it_once(client, learner, app):
     with time_machine.travel(T0.replace(tzinfo=UTC), tick=False) as clock:
+        log_in(client, learner.email)  # the fixture's cookie is signed after T0
         take_quiz(client, app, "alpha", right=True)
         clock.move_to(dt.datetime(2026, 12, 4, 9, 0, tzinfo=UTC))
         log_in(client, learner.email)
@@ -221,6 +224,7 @@ def test_bad_review_answers_are_refused_in_dutch_and_change_nothing(
     client, learner, app, data, status, message
 ):
     with time_machine.travel(T0.replace(tzinfo=UTC), tick=False) as clock:
+        log_in(client, learner.email)  # the fixture's cookie is signed after T0
         take_quiz(client, app, "alpha", right=True)
         clock.move_to(dt.datetime(2026, 12, 4, 9, 0, tzinfo=UTC))
         log_in(client, learner.email)
@@ -250,6 +254,7 @@ def test_bad_review_answers_are_refused_in_dutch_and_change_nothing(
 
 def test_nobody_else_opens_a_review_session(client, learner, app, make_user):
     with time_machine.travel(T0.replace(tzinfo=UTC), tick=False) as clock:
+        log_in(client, learner.email)  # the fixture's cookie is signed after T0
         take_quiz(client, app, "alpha", right=True)
         clock.move_to(dt.datetime(2026, 12, 4, 9, 0, tzinfo=UTC))
         log_in(client, learner.email)
@@ -305,6 +310,7 @@ def test_the_learner_turns_the_weekly_email_off_and_on(client, learner, app):
 @pytest.mark.parametrize("path", ["/herhalen", "/herhalen/{sid}/vraag/1", "/herhalen/{sid}/klaar"])
 def test_review_pages_need_two_sql_statements(client, learner, app, path, count_statements):
     with time_machine.travel(T0.replace(tzinfo=UTC), tick=False) as clock:
+        log_in(client, learner.email)  # the fixture's cookie is signed after T0
         take_quiz(client, app, "alpha", right=True)
         clock.move_to(dt.datetime(2026, 12, 4, 9, 0, tzinfo=UTC))
         log_in(client, learner.email)
