@@ -107,13 +107,9 @@ def failed_exam(page, app, make_attempt, user):
     return attempt_id
 
 
-# --- 1: the verdict after Controleer ------------------------------------------------------
-
-
-def test_the_verdict_after_controleer_is_in_view_and_a_wrong_pick_not_green(
-    phone, app, make_user, make_attempt
-):
-    page = phone()
+def practice_a_choice_question(page, app, make_user, make_attempt) -> str:
+    """A new learner with a failed exam opens Oefen je fouten at a choice question (not the
+    ordering one); returns a wrong option of it to pick."""
     user = make_user()
     log_in(page, user.email, tap=True)
     failed_exam(page, app, make_attempt, user)
@@ -121,8 +117,17 @@ def test_the_verdict_after_controleer_is_in_view_and_a_wrong_pick_not_green(
     page.get_by_text(re.compile(r"Oefen je fouten: vraag 1 van \d")).wait_for()
     if "volgorde" in page.locator("legend.prompt").inner_text():  # take a choice question
         page.goto(page.url.replace("/vraag/1", "/vraag/2"))
-    prompt = page.locator("legend.prompt").inner_text()
-    picked = WRONG[prompt][0]
+    return WRONG[page.locator("legend.prompt").inner_text()][0]
+
+
+# --- 1: the verdict after Controleer ------------------------------------------------------
+
+
+def test_the_verdict_after_controleer_is_in_view_and_a_wrong_pick_not_green(
+    phone, app, make_user, make_attempt
+):
+    page = phone()
+    picked = practice_a_choice_question(page, app, make_user, make_attempt)
     page.get_by_label(picked, exact=True).check()
     green = page.evaluate("getComputedStyle(document.querySelector('.choice label')).color")
     chosen_bg = page.evaluate(
@@ -146,14 +151,7 @@ def test_the_announced_verdict_moves_nothing_on_screen(phone, app, make_user, ma
     """The verdict is read out a moment after the page opens; that must not push the buttons
     down under a thumb about to tap Volgende (a tap then lands on the text above it)."""
     page = phone()
-    user = make_user()
-    log_in(page, user.email, tap=True)
-    failed_exam(page, app, make_attempt, user)
-    page.get_by_role("button", name="Oefen je fouten").first.tap()
-    page.get_by_text(re.compile(r"Oefen je fouten: vraag 1 van \d")).wait_for()
-    if "volgorde" in page.locator("legend.prompt").inner_text():  # take a choice question
-        page.goto(page.url.replace("/vraag/1", "/vraag/2"))
-    picked = WRONG[page.locator("legend.prompt").inner_text()][0]
+    picked = practice_a_choice_question(page, app, make_user, make_attempt)
     for verdict in ("probeer het nog een keer", "Vraag"):  # the first and the second Controleer
         page.get_by_label(picked, exact=True).check()
         page.get_by_role("button", name="Controleer").tap()
